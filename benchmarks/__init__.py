@@ -1,0 +1,1 @@
+"""Benchmarks of the OneMap servers against other implementations (`python -m benchmarks.features`)."""

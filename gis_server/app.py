@@ -1,0 +1,63 @@
+"""The application factory: settings → store → registry → routers, one app per process."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import Depends, FastAPI
+from fastapi.templating import Jinja2Templates
+from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
+
+from gis_server import problems
+from gis_server.routers import admin, collections, items, landing, transactions
+from gis_server.security import current_principal
+from gis_server.settings import Settings, get_settings
+from gis_server.state import Services
+from layers.registry import LayerRegistry
+from layers.stores import open_store
+from layers.stores.base import FeatureStore
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def create_app(settings: Settings | None = None, store: FeatureStore | None = None) -> FastAPI:
+    """Build the app. A given `store` is used as is (tests); otherwise ONEMAP_DATABASE_URL decides."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        opened = store or open_store(settings.database_url)
+        registry = LayerRegistry(opened)
+        templates = Jinja2Templates(directory=str(TEMPLATES))
+        app.state.settings = settings
+        app.state.services = Services(settings, opened, registry, templates)
+        try:
+            yield
+        finally:
+            if store is None:
+                opened.close()
+
+    app = FastAPI(
+        title="OneMap 吉林省交通地理信息平台",
+        lifespan=lifespan,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+        dependencies=[Depends(current_principal)],
+    )
+    app.state.settings = settings
+    problems.install(app)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"],
+        allow_headers=["*"],
+        expose_headers=["ETag", "Location", "Content-Crs", "Link"],
+    )
+    for module in (landing, collections, items, transactions, admin):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,22 @@
+"""Entry point of the `onemap` command."""
+
+from __future__ import annotations
+
+import typer
+
+from gis_server.cli import io_commands, layer_commands, sample_commands, serve_command
+
+app = typer.Typer(
+    name="onemap",
+    help="OneMap 交通地理信息平台 — the transport GIS platform: serve OGC APIs, manage layers, "
+    "import/export data, load the Jilin sample data. The store is chosen by ONEMAP_DATABASE_URL "
+    "(default: an embedded GeoPackage at ./var/onemap.gpkg).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+for module in (serve_command, layer_commands, io_commands, sample_commands):
+    module.register(app)
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""One router per building block; `gis_server.app` composes them."""

@@ -1,0 +1,149 @@
+"""OGC API – Features Part 4: create (POST), replace (PUT), update (PATCH merge-patch), delete.
+
+Bodies are validated against the layer schema before anything is written; each write is one
+store transaction; `If-Match` pins the version the caller saw (stale → 412).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from gis_server.etags import expected_version, feature_etag
+from gis_server.links import base_url
+from gis_server.params import reject_unknown
+from gis_server.problems import ApiProblem
+from gis_server.routers.items import parse_feature_id
+from gis_server.security import authorize_write
+from gis_server.state import services
+from layers.crs import CRS84, ServedCrs, served_crs, to_storage
+from layers.errors import InvalidFeature
+from layers.model import LayerDefinition
+from layers.query import OutputCrs
+from layers.stores.base import FeatureRecord
+from layers.validation import check_geometry, check_properties, parse_geojson_geometry
+
+router = APIRouter()
+STORAGE_LONLAT = OutputCrs(4490, lat_first=False)
+MAX_BODY_BYTES = 20 * 1024 * 1024
+FEATURE_TYPES = ("application/geo+json", "application/json")
+MERGE_PATCH = "application/merge-patch+json"
+
+
+async def _read_json(request: Request, accepted: tuple[str, ...]) -> Any:
+    media = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if media not in accepted:
+        raise ApiProblem(415, "不支持的媒体类型 / Unsupported media type",
+                         f"Content-Type 须为 {' 或 '.join(accepted)} / "
+                         f"Content-Type must be one of {', '.join(accepted)}")
+    raw = await request.body()
+    if len(raw) > MAX_BODY_BYTES:
+        raise ApiProblem(413, "请求体过大 / Payload too large", f"请求体超过 {MAX_BODY_BYTES} 字节 / body too large")
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidFeature(f"请求体不是合法 JSON / body is not valid JSON: {exc}", field="body") from None
+
+
+def _content_crs(request: Request) -> ServedCrs:
+    header = request.headers.get("content-crs")
+    if header is None:
+        return CRS84
+    return served_crs(header.strip().strip("<>"), "Content-Crs")
+
+
+def _record(layer: LayerDefinition, body: Any, crs: ServedCrs) -> FeatureRecord:
+    if not isinstance(body, dict) or body.get("type") != "Feature":
+        raise InvalidFeature("请求体必须是 GeoJSON Feature / body must be a GeoJSON Feature", field="type")
+    geometry = parse_geojson_geometry(body.get("geometry"))
+    try:
+        geometry = to_storage(geometry, crs)
+    except Exception as exc:
+        raise InvalidFeature(f"坐标无法转换 / coordinates cannot be transformed: {exc}", field="geometry") from None
+    return FeatureRecord(geometry=check_geometry(layer, geometry),
+                         properties=check_properties(layer, body.get("properties")))
+
+
+def _writable(request: Request, collection_id: str) -> LayerDefinition:
+    layer = services(request).registry.get(collection_id)
+    authorize_write(request, layer)
+    reject_unknown(request.query_params, ())
+    return layer
+
+
+@router.post("/collections/{collection_id}/items", include_in_schema=False)
+async def create(request: Request, collection_id: str) -> Response:
+    layer = _writable(request, collection_id)
+    record = _record(layer, await _read_json(request, FEATURE_TYPES), _content_crs(request))
+    store = services(request).store
+    fid = store.insert(layer, [record])[0]
+    feature = store.get(layer, fid, STORAGE_LONLAT)
+    location = f"{base_url(request)}/collections/{layer.id}/items/{fid}"
+    return Response(status_code=201, headers={"Location": location, "ETag": feature_etag(fid, feature.version)})
+
+
+@router.put("/collections/{collection_id}/items/{feature_id}", include_in_schema=False)
+async def replace(request: Request, collection_id: str, feature_id: str) -> Response:
+    layer = _writable(request, collection_id)
+    fid = parse_feature_id(layer, feature_id)
+    record = _record(layer, await _read_json(request, FEATURE_TYPES), _content_crs(request))
+    store = services(request).store
+    updated = store.replace(layer, fid, record, expected_version=expected_version(request, fid))
+    return Response(status_code=204, headers={"ETag": feature_etag(fid, updated.version)})
+
+
+@router.patch("/collections/{collection_id}/items/{feature_id}", include_in_schema=False)
+async def update(request: Request, collection_id: str, feature_id: str) -> Response:
+    layer = _writable(request, collection_id)
+    fid = parse_feature_id(layer, feature_id)
+    patch = await _read_json(request, (MERGE_PATCH, *FEATURE_TYPES))
+    if not isinstance(patch, dict):
+        raise InvalidFeature("合并补丁须为 JSON 对象 / a merge patch must be a JSON object", field="body")
+    store = services(request).store
+    current = store.get(layer, fid, STORAGE_LONLAT)
+    expected = expected_version(request, fid)
+    if expected is not None and expected != current.version:
+        raise ApiProblem(412, "版本已变化 / Precondition failed",
+                         "要素已被他人修改 / the feature changed since the given entity tag",
+                         headers={"ETag": feature_etag(fid, current.version)})
+    merged = _merge(current.to_geojson(), patch, layer, _content_crs(request))
+    updated = store.replace(layer, fid, merged, expected_version=current.version)
+    return Response(status_code=204, headers={"ETag": feature_etag(fid, updated.version)})
+
+
+def _merge(current: dict[str, Any], patch: dict[str, Any], layer: LayerDefinition, crs: ServedCrs) -> FeatureRecord:
+    unknown = set(patch) - {"type", "geometry", "properties", "id"}
+    if unknown:
+        raise InvalidFeature(f"合并补丁含未知成员 / unknown members in merge patch: {', '.join(sorted(unknown))}",
+                             field=sorted(unknown)[0])
+    if "id" in patch and str(patch["id"]) != str(current["id"]):
+        raise InvalidFeature("不能修改要素标识 / the feature id cannot change", field="id")
+    properties = dict(current["properties"])
+    patched_props = patch.get("properties", {})
+    if patched_props is None:
+        patched_props = {name: None for name in properties}
+    if not isinstance(patched_props, dict):
+        raise InvalidFeature("properties 必须是 JSON 对象 / properties must be an object", field="properties")
+    check_properties(layer, patched_props, partial=True)  # names and types of what is set
+    for key, value in patched_props.items():
+        properties[key] = value
+    if "geometry" in patch:
+        if patch["geometry"] is None:
+            raise InvalidFeature("不能删除几何 / geometry cannot be removed", field="geometry")
+        geometry = to_storage(parse_geojson_geometry(patch["geometry"]), crs)
+    else:
+        geometry = parse_geojson_geometry(current["geometry"])
+    return FeatureRecord(geometry=check_geometry(layer, geometry), properties=check_properties(layer, properties))
+
+
+@router.delete("/collections/{collection_id}/items/{feature_id}", include_in_schema=False)
+def delete(request: Request, collection_id: str, feature_id: str) -> Response:
+    layer = _writable(request, collection_id)
+    fid = parse_feature_id(layer, feature_id)
+    services(request).store.delete(layer, fid, expected_version=expected_version(request, fid))
+    return Response(status_code=204)
+
+

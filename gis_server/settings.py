@@ -1,0 +1,31 @@
+"""Settings read from the environment (ONEMAP_*), one object per process."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+DEFAULT_DATA_DIR = Path(os.environ.get("ONEMAP_DATA_DIR", "var"))
+
+
+def _default_database_url() -> str:
+    return f"geopackage://{(DEFAULT_DATA_DIR / 'onemap.gpkg').resolve()}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    #: Which store: `postgresql+psycopg://…` (PostGIS) or `geopackage:///path.gpkg` (embedded default).
+    database_url: str = field(default_factory=lambda: os.environ.get("ONEMAP_DATABASE_URL") or _default_database_url())
+    #: Bearer token that grants the admin role (writes). Unset: writes are refused.
+    admin_token: str | None = field(default_factory=lambda: os.environ.get("ONEMAP_ADMIN_TOKEN") or None)
+    #: Public base URL (scheme://host[:port][/prefix]) for absolute links; unset: taken from each request.
+    public_url: str | None = field(default_factory=lambda: os.environ.get("ONEMAP_PUBLIC_URL") or None)
+    host: str = field(default_factory=lambda: os.environ.get("ONEMAP_HOST", "127.0.0.1"))
+    port: int = field(default_factory=lambda: int(os.environ.get("ONEMAP_PORT", "8000")))
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings()

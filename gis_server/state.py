@@ -1,0 +1,27 @@
+"""What the application holds for its lifetime: settings, the store, the registry, templates.
+
+Routers reach these through `request.app.state`; `services(request)` is the one accessor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+
+from gis_server.settings import Settings
+from layers.registry import LayerRegistry
+from layers.stores.base import FeatureStore
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    store: FeatureStore
+    registry: LayerRegistry
+    templates: Jinja2Templates
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services

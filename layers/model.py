@@ -1,0 +1,169 @@
+"""The declaration of a layer: what a domain registers and every store and endpoint reads.
+
+A layer is data, not code: it can be written in YAML or built in Python, stored in the
+platform's registry table and sent to every worker process.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+#: Column names the stores use themselves; a layer's fields may not take them.
+RESERVED_FIELDS = frozenset({"fid", "geom", "_version", "_updated_at", "id", "geometry"})
+
+#: Table-name prefixes the platform, GeoPackage and SQLite keep for themselves.
+RESERVED_LAYER_PREFIXES = ("onemap_", "gpkg_", "sqlite_", "rtree_", "alembic_", "spatial_ref_sys")
+
+#: CGCS2000's area of use (EPSG:4490, onshore and offshore China), lon/lat degrees.
+CHINA_EXTENT: tuple[float, float, float, float] = (73.0, 3.0, 136.0, 54.0)
+
+
+class FieldType(StrEnum):
+    STRING = "string"
+    INTEGER = "integer"
+    NUMBER = "number"
+    BOOLEAN = "boolean"
+    DATE = "date"
+    DATETIME = "datetime"
+
+
+class GeometryType(StrEnum):
+    POINT = "Point"
+    LINESTRING = "LineString"
+    POLYGON = "Polygon"
+    MULTIPOINT = "MultiPoint"
+    MULTILINESTRING = "MultiLineString"
+    MULTIPOLYGON = "MultiPolygon"
+
+    @property
+    def accepts(self) -> frozenset[str]:
+        """GeoJSON geometry types a feature of this layer may carry (single parts are promoted)."""
+        single = {"MultiPoint": "Point", "MultiLineString": "LineString", "MultiPolygon": "Polygon"}
+        if self.value in single:
+            return frozenset({self.value, single[self.value]})
+        return frozenset({self.value})
+
+
+class CodeListEntry(BaseModel):
+    """One allowed value of an enumerated field, with the label a person reads."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: str
+    label_zh: str
+    label_en: str | None = None
+
+
+class FieldSpec(BaseModel):
+    """One attribute of a layer."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    type: FieldType
+    title_zh: str
+    title_en: str | None = None
+    description: str | None = None
+    required: bool = False
+    max_length: int | None = Field(default=None, gt=0)
+    unit: str | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    enum: tuple[CodeListEntry, ...] | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _identifier(cls, value: str) -> str:
+        if not IDENTIFIER.match(value) or value in RESERVED_FIELDS:
+            raise ValueError(f"field name {value!r} must be a lower-case identifier and not one of "
+                             f"{sorted(RESERVED_FIELDS)}")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> FieldSpec:
+        if self.max_length is not None and self.type is not FieldType.STRING:
+            raise ValueError(f"field {self.name}: max_length applies to strings only")
+        if self.enum is not None and self.type not in (FieldType.STRING, FieldType.INTEGER):
+            raise ValueError(f"field {self.name}: code lists apply to string or integer fields")
+        return self
+
+    def enum_codes(self) -> frozenset[str] | None:
+        return None if self.enum is None else frozenset(e.code for e in self.enum)
+
+    def label_of(self, code: Any) -> str | None:
+        """The Chinese label of a code-list value, if this field has a code list."""
+        for entry in self.enum or ():
+            if entry.code == str(code):
+                return entry.label_zh
+        return None
+
+
+class LayerDefinition(BaseModel):
+    """A registered layer: identity, ownership, catalogue code, schema, zooms, style and access."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    title_zh: str
+    title_en: str
+    description_zh: str | None = None
+    domain: str
+    catalogue_code: str = Field(description="数据资源目录编码 — code in the unified data-resource catalogue")
+    geometry_type: GeometryType
+    fields: tuple[FieldSpec, ...] = ()
+    temporal_field: str | None = Field(
+        default=None, description="date/datetime field used by the datetime parameter and temporal extent"
+    )
+    min_zoom: int = Field(default=0, ge=0, le=24)
+    max_zoom: int = Field(default=22, ge=0, le=24)
+    style_id: str | None = None
+    read_roles: tuple[str, ...] = ("public",)
+    write_roles: tuple[str, ...] = ("admin",)
+    valid_extent: tuple[float, float, float, float] = CHINA_EXTENT
+    keywords: tuple[str, ...] = ()
+
+    @field_validator("id")
+    @classmethod
+    def _layer_identifier(cls, value: str) -> str:
+        if not IDENTIFIER.match(value) or value.startswith(RESERVED_LAYER_PREFIXES):
+            raise ValueError(f"layer id {value!r} must be a lower-case identifier not starting with "
+                             f"{' or '.join(RESERVED_LAYER_PREFIXES)}")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> LayerDefinition:
+        names = [f.name for f in self.fields]
+        if len(names) != len(set(names)):
+            raise ValueError(f"layer {self.id}: field names repeat")
+        if self.min_zoom > self.max_zoom:
+            raise ValueError(f"layer {self.id}: min_zoom {self.min_zoom} > max_zoom {self.max_zoom}")
+        if self.temporal_field is not None:
+            spec = self.field(self.temporal_field)
+            if spec is None or spec.type not in (FieldType.DATE, FieldType.DATETIME):
+                raise ValueError(f"layer {self.id}: temporal_field must name a date or datetime field")
+        minx, miny, maxx, maxy = self.valid_extent
+        if not (-180 <= minx < maxx <= 180 and -90 <= miny < maxy <= 90):
+            raise ValueError(f"layer {self.id}: valid_extent must be lon/lat degrees, min < max")
+        return self
+
+    def field(self, name: str) -> FieldSpec | None:
+        for spec in self.fields:
+            if spec.name == name:
+                return spec
+        return None
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+    def may_read(self, roles: frozenset[str]) -> bool:
+        return "admin" in roles or bool(roles.intersection(self.read_roles))
+
+    def may_write(self, roles: frozenset[str]) -> bool:
+        return "admin" in roles or bool(roles.intersection(self.write_roles))

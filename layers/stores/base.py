@@ -1,0 +1,108 @@
+"""The one interface every feature store implements (PostGIS, GeoPackage).
+
+A store persists layer definitions (the registry table), one table per layer, and features.
+Writes are transactional: a method either commits everything it was given or nothing.
+Stores receive features already validated by `layers.validation` (geometry in EPSG:4490,
+longitude first, properties coerced to Python types) and must not re-interpret them.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from shapely.geometry.base import BaseGeometry
+
+from layers.model import LayerDefinition
+from layers.query import FeaturePage, FeatureQuery, LayerState, OutputCrs, StoredFeature
+
+#: Called with the number of rows written so far during bulk writes.
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureRecord:
+    """A validated feature to write. `fid` None lets the store assign one."""
+
+    geometry: BaseGeometry
+    properties: dict[str, Any] = field(default_factory=dict)
+    fid: int | None = None
+
+
+class FeatureStore(ABC):
+    """A place that keeps layers and their features."""
+
+    #: Short name shown in logs and `/` (e.g. "geopackage", "postgis").
+    kind: str
+
+    # -- lifecycle -------------------------------------------------------------------------
+    @abstractmethod
+    def initialize(self) -> None:
+        """Create or migrate the platform tables. Idempotent."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections."""
+
+    # -- registry persistence --------------------------------------------------------------
+    @abstractmethod
+    def registry_revision(self) -> int:
+        """A number that grows whenever any layer is registered, replaced or dropped. Must be cheap."""
+
+    @abstractmethod
+    def load_layer_definitions(self) -> list[LayerDefinition]:
+        """Every registered layer, in registration order."""
+
+    @abstractmethod
+    def register_layer(self, layer: LayerDefinition, *, replace: bool = False) -> None:
+        """Store the definition and create the layer table with its spatial index, in one transaction.
+
+        Raises `LayerExists` if the id is taken and `replace` is false. With `replace`, a definition
+        whose columns are unchanged keeps its data; otherwise columns are added (never dropped).
+        """
+
+    @abstractmethod
+    def drop_layer(self, layer_id: str) -> None:
+        """Remove the definition and the table. Raises `LayerNotFound`."""
+
+    @abstractmethod
+    def layer_state(self, layer: LayerDefinition) -> LayerState:
+        """Data version, feature count, spatial and temporal extent."""
+
+    # -- reading ----------------------------------------------------------------------------
+    @abstractmethod
+    def query(self, layer: LayerDefinition, query: FeatureQuery) -> FeaturePage:
+        """One page of features matching the query, encoded as GeoJSON in `query.crs`.
+
+        Raises `InvalidQuery` for a query the store cannot run as asked.
+        """
+
+    @abstractmethod
+    def get(self, layer: LayerDefinition, fid: int, crs: OutputCrs) -> StoredFeature:
+        """One feature. Raises `FeatureNotFound`."""
+
+    @abstractmethod
+    def iter_records(self, layer: LayerDefinition, batch_size: int = 10_000) -> Iterator[list[StoredFeature]]:
+        """Every feature in storage CRS (EPSG:4490, lon/lat), in fid order, batch by batch (export)."""
+
+    # -- writing (each call is one transaction) --------------------------------------------
+    @abstractmethod
+    def insert(self, layer: LayerDefinition, records: Iterable[FeatureRecord],
+               progress: Progress | None = None) -> list[int]:
+        """Insert all records or none; returns their fids in order. Bulk imports come through here."""
+
+    @abstractmethod
+    def replace(self, layer: LayerDefinition, fid: int, record: FeatureRecord,
+                expected_version: int | None = None) -> StoredFeature:
+        """Replace geometry and every property. `expected_version` mismatch raises `VersionConflict`;
+        a missing feature raises `FeatureNotFound`. Returns the new state (storage CRS, lon/lat)."""
+
+    @abstractmethod
+    def delete(self, layer: LayerDefinition, fid: int, expected_version: int | None = None) -> None:
+        """Delete one feature. Same errors as `replace`."""
+
+    @abstractmethod
+    def delete_where_fids(self, layer: LayerDefinition, fids: Sequence[int]) -> int:
+        """Delete many features in one transaction (used by re-imports); returns how many went."""

@@ -1,0 +1,111 @@
+"""`GeoPackageStore`: the embedded store — one GeoPackage 1.3 file that GDAL and QGIS open as is.
+
+Layers are GeoPackage feature tables (R-tree indexed, registered in gpkg_contents with Chinese
+titles); the platform registry lives in ``onemap_layers``/``onemap_meta`` in the same file.
+Several worker processes may open the file at once (WAL journal, busy timeout).
+May import: sqlalchemy, layers.*, this package.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from layers.errors import StoreUnavailable
+from layers.model import LayerDefinition
+from layers.query import FeaturePage, FeatureQuery, LayerState, OutputCrs, StoredFeature
+from layers.stores.base import FeatureRecord, FeatureStore, Progress
+from layers.stores.geopackage import reader, registry, schema, writer
+from layers.stores.geopackage.dialect import GeoPackageDialect
+from layers.stores.geopackage.engine import create_engine, reading, writing
+
+
+class GeoPackageStore(FeatureStore):
+    kind = "geopackage"
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.dialect = GeoPackageDialect()
+        self._engine: sa.Engine | None = None
+
+    @property
+    def engine(self) -> sa.Engine:
+        if self._engine is None:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreUnavailable(f"无法创建 GeoPackage 目录 / cannot create directory for {self.path}: "
+                                       f"{exc}") from exc
+            self._engine = create_engine(self.path)
+        return self._engine
+
+    def __repr__(self) -> str:
+        return f"GeoPackageStore({str(self.path)!r})"
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def initialize(self) -> None:
+        try:
+            with writing(self.engine) as conn:
+                schema.create_core(conn)
+            # Readers such as GDAL check the application id in the file's first bytes, not through
+            # SQLite: copy the header page from the WAL into the database file now.
+            raw = self.engine.raw_connection()  # outside any transaction
+            try:
+                raw.cursor().execute("PRAGMA wal_checkpoint(PASSIVE)")
+            finally:
+                raw.close()
+        except sa.exc.DatabaseError as exc:
+            raise StoreUnavailable(f"无法打开 GeoPackage 文件 / cannot open GeoPackage {self.path}: "
+                                   f"{exc.orig}") from exc
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    # -- registry persistence --------------------------------------------------------------
+    def registry_revision(self) -> int:
+        with reading(self.engine) as conn:
+            return registry.revision(conn)
+
+    def load_layer_definitions(self) -> list[LayerDefinition]:
+        with reading(self.engine) as conn:
+            return registry.load_definitions(conn)
+
+    def register_layer(self, layer: LayerDefinition, *, replace: bool = False) -> None:
+        with writing(self.engine) as conn:
+            registry.register(conn, layer, replace=replace)
+
+    def drop_layer(self, layer_id: str) -> None:
+        with writing(self.engine) as conn:
+            registry.drop(conn, layer_id)
+
+    def layer_state(self, layer: LayerDefinition) -> LayerState:
+        return reader.layer_state(self.engine, layer)
+
+    # -- reading ----------------------------------------------------------------------------
+    def query(self, layer: LayerDefinition, query: FeatureQuery) -> FeaturePage:
+        return reader.query_page(self.engine, layer, query, self.dialect)
+
+    def get(self, layer: LayerDefinition, fid: int, crs: OutputCrs) -> StoredFeature:
+        return reader.get_feature(self.engine, layer, fid, crs)
+
+    def iter_records(self, layer: LayerDefinition, batch_size: int = 10_000) -> Iterator[list[StoredFeature]]:
+        return reader.iter_batches(self.engine, layer, batch_size)
+
+    # -- writing ----------------------------------------------------------------------------
+    def insert(self, layer: LayerDefinition, records: Iterable[FeatureRecord],
+               progress: Progress | None = None) -> list[int]:
+        return writer.insert(self.engine, layer, records, progress)
+
+    def replace(self, layer: LayerDefinition, fid: int, record: FeatureRecord,
+                expected_version: int | None = None) -> StoredFeature:
+        return writer.replace(self.engine, layer, fid, record, expected_version)
+
+    def delete(self, layer: LayerDefinition, fid: int, expected_version: int | None = None) -> None:
+        writer.delete(self.engine, layer, fid, expected_version)
+
+    def delete_where_fids(self, layer: LayerDefinition, fids: Sequence[int]) -> int:
+        return writer.delete_where_fids(self.engine, layer, fids)

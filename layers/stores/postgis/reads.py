@@ -1,0 +1,188 @@
+"""Reading features: query pages, single features, export batches and layer state.
+
+A page costs one round trip (features, their number and the layer's data version in one row);
+`numberMatched` needs a COUNT(*) only when the page cannot tell it and no count is cached for
+the same filter at the same data version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from typing import Any
+
+import orjson
+import shapely
+import sqlalchemy as sa
+
+from layers.errors import FeatureNotFound, LayerNotFound
+from layers.model import FieldType, LayerDefinition
+from layers.query import FeaturePage, FeatureQuery, LayerState, OutputCrs, StoredFeature
+from layers.stores.postgis import where as where_sql
+from layers.stores.postgis.geojson_sql import (
+    count_statement,
+    geometry_sql,
+    layer_created,
+    layer_version,
+    page_statement,
+)
+from layers.stores.postgis.support import BoundedCache, translated
+from layers.stores.postgis.tables import layer_table
+
+STORAGE = OutputCrs(4490, lat_first=False)
+
+
+class Reader:
+    """Read side of the store; holds the in-process count and layer-state caches."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        self.counts: BoundedCache[int] = BoundedCache(2048)
+        self.states: BoundedCache[LayerState] = BoundedCache(512)
+
+    # -- pages ------------------------------------------------------------------------------
+    def query(self, layer: LayerDefinition, query: FeatureQuery) -> FeaturePage:
+        where_sql.check_page(layer, query)
+        table = layer_table(layer)
+        where = where_sql.conditions(layer, table, query)
+        order = where_sql.ordering(layer, table, query)
+        statement = page_statement(
+            layer, table, where, order, crs=query.crs, properties=query.properties,
+            skip_geometry=query.skip_geometry, limit=query.limit, offset=query.offset,
+        )
+        with translated(layer.id), self.engine.connect() as conn:
+            row = conn.execute(statement).one()
+            if row.dv is None:
+                raise LayerNotFound(f"图层不存在 / no collection with id {layer.id!r}")
+            returned = int(row.n)
+            matched: int | None = None
+            if query.count:
+                matched = self._matched(conn, layer, table, where, query, row, returned)
+        body = row.features.encode()
+        return FeaturePage(number_matched=matched, number_returned=returned, features_json=b"[" + body + b"]")
+
+    def _matched(self, conn: sa.Connection, layer: LayerDefinition, table: sa.Table,
+                 where: list[sa.ColumnElement[bool]], query: FeatureQuery, row: sa.Row[Any],
+                 returned: int) -> int:
+        if returned < query.limit and (returned > 0 or query.offset == 0):
+            return query.offset + returned  # the page reached the end: nothing to count
+        key = _filter_key(layer, row.created, query)
+        cached = self.counts.get((*key, row.dv))
+        if cached is not None:
+            return cached
+        counted = conn.execute(count_statement(layer, table, where)).one()
+        matched = int(counted.matched)
+        self.counts.put((*key, counted.dv), matched)
+        return matched
+
+    # -- single features and batches ----------------------------------------------------------
+    def get(self, layer: LayerDefinition, fid: int, crs: OutputCrs) -> StoredFeature:
+        table = layer_table(layer)
+        statement = _feature_select(layer, table, crs).where(table.c.fid == fid)
+        with translated(layer.id), self.engine.connect() as conn:
+            row = conn.execute(statement).first()
+        if row is None:
+            raise FeatureNotFound(f"要素不存在 / no feature {fid} in collection {layer.id!r}")
+        return stored_feature(layer, row)
+
+    def iter_records(self, layer: LayerDefinition, batch_size: int = 10_000) -> Iterator[list[StoredFeature]]:
+        """Keyset pages in fid order, storage CRS, full precision."""
+        table = layer_table(layer)
+        after = None
+        while True:
+            statement = _feature_select(layer, table, STORAGE).order_by(table.c.fid).limit(batch_size)
+            if after is not None:
+                statement = statement.where(table.c.fid > after)
+            with translated(layer.id), self.engine.connect() as conn:
+                rows = conn.execute(statement).all()
+            if not rows:
+                return
+            yield [stored_feature(layer, row) for row in rows]
+            after = rows[-1].fid
+            if len(rows) < batch_size:
+                return
+
+    # -- state ------------------------------------------------------------------------------
+    def layer_state(self, layer: LayerDefinition) -> LayerState:
+        table = layer_table(layer)
+        with translated(layer.id), self.engine.connect() as conn:
+            head = conn.execute(sa.select(layer_version(layer.id).label("dv"),
+                                          layer_created(layer.id).label("created"))).one()
+            if head.dv is None:
+                raise LayerNotFound(f"图层不存在 / no collection with id {layer.id!r}")
+            key = (layer, head.created, head.dv)
+            cached = self.states.get(key)
+            if cached is not None:
+                return cached
+            state = self._compute_state(conn, layer, table)
+        self.states.put((layer, head.created, state.data_version), state)
+        return state
+
+    def _compute_state(self, conn: sa.Connection, layer: LayerDefinition, table: sa.Table) -> LayerState:
+        extent = sa.func.ST_Extent(table.c.geom)
+        columns: list[sa.ColumnElement[Any]] = [sa.func.count().label("n"), extent.label("ext")]
+        temporal = layer.temporal_field
+        if temporal is not None:
+            columns += [sa.func.min(table.c[temporal]).label("t0"), sa.func.max(table.c[temporal]).label("t1")]
+        stats = sa.select(*columns).select_from(table).subquery("stats")
+        ext = stats.c.ext
+        statement = sa.select(
+            layer_version(layer.id).label("dv"), stats.c.n,
+            sa.func.ST_XMin(ext).label("x0"), sa.func.ST_YMin(ext).label("y0"),
+            sa.func.ST_XMax(ext).label("x1"), sa.func.ST_YMax(ext).label("y1"),
+            *((stats.c.t0, stats.c.t1) if temporal is not None else ()),
+        )
+        row = conn.execute(statement).one()
+        bbox = None if row.x0 is None else (float(row.x0), float(row.y0), float(row.x1), float(row.y1))
+        time_extent = None
+        if temporal is not None:
+            time_extent = (_as_datetime(row.t0), _as_datetime(row.t1))
+        return LayerState(layer_id=layer.id, data_version=int(row.dv), feature_count=int(row.n),
+                          bbox=bbox, time_extent=time_extent)
+
+
+def _filter_key(layer: LayerDefinition, created: datetime, query: FeatureQuery) -> tuple[Any, ...]:
+    cql = None if query.cql is None else orjson.dumps(query.cql, option=orjson.OPT_SORT_KEYS)
+    return (layer.id, created, query.bbox, query.interval, query.equals, cql)
+
+
+def _feature_select(layer: LayerDefinition, table: sa.Table, crs: OutputCrs) -> sa.Select[Any]:
+    geometry = sa.literal_column(f"ST_AsBinary({geometry_sql(crs)})", sa.LargeBinary).label("wkb")
+    return sa.select(table.c.fid, table.c["_version"], table.c["_updated_at"], geometry,
+                     *(table.c[name] for name in layer.field_names))
+
+
+def stored_feature(layer: LayerDefinition, row: sa.Row[Any]) -> StoredFeature:
+    mapping = row._mapping
+    properties = {spec.name: _python_value(spec.type, mapping[spec.name]) for spec in layer.fields}
+    return StoredFeature(
+        fid=int(mapping["fid"]),
+        version=int(mapping["_version"]),
+        geometry=geojson_dict(mapping["wkb"]),
+        properties=properties,
+        updated_at=_utc(mapping["_updated_at"]),
+    )
+
+
+def geojson_dict(wkb: bytes) -> dict[str, Any]:
+    """WKB → a GeoJSON geometry dict at full precision (GEOS writes shortest round-trip numbers)."""
+    return orjson.loads(shapely.to_geojson(shapely.from_wkb(wkb)))  # type: ignore[no-any-return]
+
+
+def _python_value(kind: FieldType, value: Any) -> Any:
+    if kind is FieldType.DATETIME and value is not None:
+        return _utc(value)
+    return value
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return None if value is None else value.astimezone(UTC)
+
+
+def _as_datetime(value: date | datetime | None) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return _utc(value)
+    return datetime(value.year, value.month, value.day, tzinfo=UTC)
+
+
+__all__ = ["Reader", "stored_feature"]

@@ -1,0 +1,158 @@
+"""`PostgisStore`: the FeatureStore for production, on PostgreSQL + PostGIS.
+
+Owns the engine (a pool sized for a web server, pre-ping), setup (`initialize`: PostGIS and
+the Alembic head under an advisory lock) and the registry (`onemap_layers`, `onemap_meta`);
+reading and writing features is delegated to `reads`, `writes` and `copy`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from layers.errors import LayerExists, LayerNotFound, StoreUnavailable
+from layers.model import LayerDefinition
+from layers.query import FeaturePage, FeatureQuery, LayerState, OutputCrs, StoredFeature
+from layers.stores.base import FeatureRecord, FeatureStore, Progress
+from layers.stores.postgis import copy, migrate, writes
+from layers.stores.postgis.platform import (
+    REGISTRY_LOCK,
+    REGISTRY_REVISION,
+    bump_registry_revision,
+    layers_table,
+    meta_table,
+)
+from layers.stores.postgis.reads import Reader
+from layers.stores.postgis.support import translated
+from layers.stores.postgis.tables import (
+    create_layer_table,
+    drop_layer_table,
+    evolve_layer_table,
+    relation_exists,
+)
+
+_SCHEMES = ("postgresql+psycopg://", "postgresql://", "postgres://")
+
+
+def normalize_url(url: str) -> str:
+    """`postgresql://`, `postgres://` and `postgresql+psycopg://` → the psycopg 3 driver."""
+    for scheme in _SCHEMES:
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url[len(scheme):]
+    raise StoreUnavailable(f"不是 PostgreSQL 地址 / not a PostgreSQL URL: {url!r}")
+
+
+def _same(stored: Any, layer: LayerDefinition) -> bool:
+    try:
+        return LayerDefinition.model_validate(stored) == layer
+    except ValueError:
+        return False
+
+
+class PostgisStore(FeatureStore):
+    kind = "postgis"
+
+    def __init__(self, url: str, *, pool_size: int = 10, max_overflow: int = 10, **engine_options: Any) -> None:
+        self.url = normalize_url(url)
+        self.engine = sa.create_engine(
+            self.url,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_pre_ping=True,
+            pool_recycle=1800,
+            # No server-side prepared statements: a layer dropped and registered again with other
+            # column types would break a prepared plan ("cached plan must not change result type").
+            connect_args={"application_name": "onemap", "prepare_threshold": None},
+            **engine_options,
+        )
+        #: Reads are single statements: autocommit spares the BEGIN and ROLLBACK round trips.
+        self.read_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.reader = Reader(self.read_engine)
+
+    def __repr__(self) -> str:
+        return f"PostgisStore({self.engine.url.render_as_string(hide_password=True)!r})"
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def initialize(self) -> None:
+        with translated(), self.engine.begin() as conn:
+            migrate.upgrade(conn)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- registry --------------------------------------------------------------------------
+    def registry_revision(self) -> int:
+        statement = sa.select(meta_table.c.value).where(meta_table.c.key == REGISTRY_REVISION)
+        with translated(), self.read_engine.connect() as conn:
+            value = conn.execute(statement).scalar()
+        if value is None:
+            raise StoreUnavailable("平台表未初始化 / platform tables missing: run initialize()")
+        return int(value)
+
+    def load_layer_definitions(self) -> list[LayerDefinition]:
+        statement = sa.select(layers_table.c.definition).order_by(layers_table.c.position, layers_table.c.id)
+        with translated(), self.read_engine.connect() as conn:
+            rows = conn.execute(statement).scalars().all()
+        return [LayerDefinition.model_validate(row) for row in rows]
+
+    def register_layer(self, layer: LayerDefinition, *, replace: bool = False) -> None:
+        definition = layer.model_dump(mode="json")
+        with translated(layer.id, writing=True), self.engine.begin() as conn:
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": REGISTRY_LOCK})
+            exists = conn.execute(
+                sa.select(layers_table.c.definition).where(layers_table.c.id == layer.id).with_for_update()
+            ).first()
+            if exists is not None and not replace:
+                raise LayerExists(f"图层已存在 / a collection with id {layer.id!r} is already registered")
+            if exists is not None and _same(exists.definition, layer) and relation_exists(conn, layer.id):
+                return  # re-registered unchanged (every start-up): not a change
+            if exists is None:
+                create_layer_table(conn, layer)
+                position = sa.select(sa.func.coalesce(sa.func.max(layers_table.c.position), 0) + 1)
+                conn.execute(sa.insert(layers_table).values(
+                    id=layer.id, definition=definition, position=position.scalar_subquery()))
+            else:
+                evolve_layer_table(conn, layer)
+                conn.execute(sa.update(layers_table).where(layers_table.c.id == layer.id).values(
+                    definition=definition, updated_at=sa.func.now(),
+                    data_version=layers_table.c.data_version + 1))
+            bump_registry_revision(conn)
+
+    def drop_layer(self, layer_id: str) -> None:
+        with translated(layer_id, writing=True), self.engine.begin() as conn:
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": REGISTRY_LOCK})
+            gone = conn.execute(sa.delete(layers_table).where(layers_table.c.id == layer_id)).rowcount
+            if not gone:
+                raise LayerNotFound(f"图层不存在 / no collection with id {layer_id!r}")
+            drop_layer_table(conn, layer_id)
+            bump_registry_revision(conn)
+
+    def layer_state(self, layer: LayerDefinition) -> LayerState:
+        return self.reader.layer_state(layer)
+
+    # -- reading ----------------------------------------------------------------------------
+    def query(self, layer: LayerDefinition, query: FeatureQuery) -> FeaturePage:
+        return self.reader.query(layer, query)
+
+    def get(self, layer: LayerDefinition, fid: int, crs: OutputCrs) -> StoredFeature:
+        return self.reader.get(layer, fid, crs)
+
+    def iter_records(self, layer: LayerDefinition, batch_size: int = 10_000) -> Iterator[list[StoredFeature]]:
+        return self.reader.iter_records(layer, batch_size)
+
+    # -- writing ----------------------------------------------------------------------------
+    def insert(self, layer: LayerDefinition, records: Iterable[FeatureRecord],
+               progress: Progress | None = None) -> list[int]:
+        return copy.insert(self.engine, layer, records, progress)
+
+    def replace(self, layer: LayerDefinition, fid: int, record: FeatureRecord,
+                expected_version: int | None = None) -> StoredFeature:
+        return writes.replace(self.engine, layer, fid, record, expected_version)
+
+    def delete(self, layer: LayerDefinition, fid: int, expected_version: int | None = None) -> None:
+        writes.delete(self.engine, layer, fid, expected_version)
+
+    def delete_where_fids(self, layer: LayerDefinition, fids: Sequence[int]) -> int:
+        return writes.delete_where_fids(self.engine, layer, fids)

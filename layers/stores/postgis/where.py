@@ -1,0 +1,101 @@
+"""A `FeatureQuery` → WHERE conditions and ORDER BY keys over a layer table.
+
+bbox → `geom && envelope AND ST_Intersects(geom, envelope)`; `equals` → column = value;
+the datetime interval → a closed range on the layer's temporal field (a date matches when its
+day, in China Standard Time, overlaps the interval); CQL2 → `layers.filters.to_sql`.
+Sorting always ends with `fid` so pages are stable.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement
+
+from layers.errors import InvalidQuery
+from layers.model import FieldType, LayerDefinition
+from layers.query import FeatureQuery, TimeInterval
+from layers.stores.postgis.dialect import PostgisDialect, envelope
+
+#: The day a date-valued field means is a day in China Standard Time.
+CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+DIALECT = PostgisDialect()
+
+
+def conditions(layer: LayerDefinition, table: sa.Table, query: FeatureQuery) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    geom = table.c.geom
+    if query.bbox is not None:
+        minx, miny, maxx, maxy = query.bbox
+        if not (minx <= maxx and miny <= maxy):
+            raise InvalidQuery("bbox 的最小值大于最大值 / bbox minimum exceeds maximum", parameter="bbox")
+        env = envelope(query.bbox)
+        where.append(DIALECT.bbox_intersects(geom, query.bbox))
+        where.append(sa.func.ST_Intersects(geom, env, type_=sa.Boolean))
+    for name, value in query.equals:
+        if layer.field(name) is None:
+            raise InvalidQuery(f"未知属性 / unknown property {name!r}", parameter=name)
+        column = table.c[name]
+        where.append(column.is_(None) if value is None else column == value)
+    if query.interval is not None:
+        where.extend(_interval(layer, table, query.interval))
+    if query.cql is not None:
+        from layers.filters.to_sql import cql_to_sql
+
+        columns = {"fid": table.c.fid, **{name: table.c[name] for name in layer.field_names}}
+        where.append(cql_to_sql(query.cql, layer, columns, geom, DIALECT))
+    return where
+
+
+def _interval(layer: LayerDefinition, table: sa.Table, interval: TimeInterval) -> list[ColumnElement[bool]]:
+    if layer.temporal_field is None:
+        raise InvalidQuery(f"图层 {layer.id} 没有时间字段 / layer has no temporal field", parameter="datetime")
+    spec = layer.field(layer.temporal_field)
+    column = table.c[layer.temporal_field]
+    start: Any = interval.start
+    end: Any = interval.end
+    if spec is not None and spec.type is FieldType.DATE:
+        start = None if start is None else _china_day(start)
+        end = None if end is None else _china_day(end)
+    where: list[ColumnElement[bool]] = []
+    if start is not None:
+        where.append(column >= start)
+    if end is not None:
+        where.append(column <= end)
+    return where
+
+
+def _china_day(moment: datetime | date) -> date:
+    if isinstance(moment, datetime):
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(CHINA_TZ).date()
+    return moment
+
+
+def ordering(layer: LayerDefinition, table: sa.Table, query: FeatureQuery) -> list[tuple[ColumnElement[Any], bool]]:
+    """(column, ascending) pairs; PostgreSQL's default: NULL sorts after every value."""
+    order: list[tuple[ColumnElement[Any], bool]] = []
+    for key in query.sortby:
+        name = "fid" if key.field in ("id", "fid") else key.field
+        if name != "fid" and layer.field(name) is None:
+            raise InvalidQuery(f"不能按 {key.field!r} 排序 / cannot sort by {key.field!r}", parameter="sortby")
+        order.append((table.c[name], key.ascending))
+        if name == "fid":
+            return order
+    order.append((table.c.fid, True))
+    return order
+
+
+def check_page(layer: LayerDefinition, query: FeatureQuery) -> None:
+    if query.limit < 0:
+        raise InvalidQuery("limit 不能为负 / limit must not be negative", parameter="limit")
+    if query.offset < 0:
+        raise InvalidQuery("offset 不能为负 / offset must not be negative", parameter="offset")
+    if query.properties is not None:
+        unknown = [name for name in query.properties if layer.field(name) is None]
+        if unknown:
+            raise InvalidQuery(f"未知属性 / unknown properties: {', '.join(unknown)}", parameter="properties")

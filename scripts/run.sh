@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Installs OneMap into .venv, loads the Jilin sample data into the embedded GeoPackage store
+# (./var/onemap.gpkg, or ONEMAP_DATABASE_URL) and starts the server; it prints the URL to open.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/python.sh
+ensure_venv "."
+.venv/bin/onemap load-samples
+exec .venv/bin/onemap serve "$@"
