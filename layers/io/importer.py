@@ -24,13 +24,13 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
-from layers.io.checks import check_column, check_geometries, required_missing
 from layers.io.columns import ColumnPlan, plan_columns
 from layers.io.readers import Batch, SourceError, open_source
 from layers.io.reproject import Reprojector, source_srid
 from layers.model import LayerDefinition
 from layers.query import STORAGE_SRID
 from layers.stores.base import FeatureRecord, FeatureStore
+from layers.validation.batch import check_column, check_geometries, required_missing
 
 #: How many rejects an `ImportReport` keeps in memory to show; the CSV has them all.
 SHOWN_REJECTS = 20

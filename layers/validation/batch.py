@@ -1,4 +1,4 @@
-"""Whole-batch validation for imports: `layers.validation`'s rules, vectorized.
+"""Whole-batch validation for imports: the rules of `rules.py`, vectorized.
 
 Every rule of `check_geometry` and `coerce_value` is first applied to whole arrays with
 shapely/numpy/pandas; only the rows a vectorized test flags (and values of unusual types) go
@@ -6,6 +6,8 @@ through the per-row functions of `layers.validation`, which then decide and word
 So an import accepts and rejects exactly what the Features API would, at array speed.
 
 Import-specific rule: a blank text cell (empty or only spaces) counts as no value (null).
+A vectorized test may only *flag* a row for the per-row rules, never accept what they would
+refuse: `tests/validation/test_batch_agrees.py` checks the two against each other.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import shapely
 
 from layers.errors import InvalidFeature
 from layers.model import FieldSpec, FieldType, LayerDefinition
-from layers.validation import check_geometry, coerce_value
+from layers.validation.rules import check_geometry, coerce_value
 
 ObjectArray = npt.NDArray[np.object_]
 BoolArray = npt.NDArray[np.bool_]
@@ -107,12 +109,11 @@ def _canonical(raw: np.ndarray) -> tuple[str, np.ndarray, BoolArray]:
         return "bool", raw, np.zeros(size, dtype=bool)
     if raw.dtype.kind != "O":
         return "other", np.array(raw.tolist(), dtype=object), np.asarray(pd.isna(raw))
-    nulls = np.asarray(pd.isna(raw))
-    inferred = pd.api.types.infer_dtype(raw, skipna=True)
+    nulls = np.asarray(pd.isna(raw)) | np.fromiter(
+        (isinstance(v, str) and not v.strip() for v in raw.tolist()), dtype=bool, count=size)
+    inferred = pd.api.types.infer_dtype(raw[~nulls], skipna=True)
     if inferred in ("string", "empty"):
-        blank = np.fromiter((v is not None and v == v and not v.strip() for v in raw.tolist()), dtype=bool,
-                            count=size)
-        return "str", raw, nulls | blank
+        return "str", raw, nulls
     typed = {"integer": np.int64, "boolean": bool, "floating": np.float64, "mixed-integer-float": np.float64}
     if inferred in typed:
         filled = raw.copy()
@@ -140,7 +141,8 @@ def _none(size: int) -> tuple[ObjectArray, BoolArray]:
 
 def _fast_string(kind: str, dense: np.ndarray, nulls: BoolArray) -> tuple[ObjectArray, BoolArray]:
     if kind == "str":
-        return np.array(dense, dtype=object, copy=True), np.ones(len(dense), dtype=bool)
+        ok = ~pd.Series(dense, dtype=object).str.contains("\x00", regex=False).fillna(False).to_numpy(dtype=bool)
+        return np.array(dense, dtype=object, copy=True), ok
     if kind in ("int", "float"):
         return _objects([str(v) for v in dense.tolist()]), np.ones(len(dense), dtype=bool)
     return _none(len(dense))

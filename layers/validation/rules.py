@@ -17,7 +17,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
 from layers.errors import InvalidFeature
-from layers.model import FieldSpec, FieldType, GeometryType, LayerDefinition
+from layers.model import FieldSpec, FieldType, LayerDefinition
 from layers.stores.base import FeatureRecord
 
 #: Naive date-times (no offset) are read as China Standard Time, the time every user here means.
@@ -234,8 +234,3 @@ _COERCE = {
     FieldType.DATE: _date,
     FieldType.DATETIME: _datetime,
 }
-
-__all__ = [
-    "CHINA_TZ", "GeometryType", "check_geometry", "check_properties", "coerce_value",
-    "parse_geojson_geometry", "validate_feature",
-]
