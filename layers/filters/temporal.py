@@ -22,7 +22,7 @@ from typing import Any
 
 from layers.errors import InvalidQuery
 from layers.model import FieldType
-from layers.validation import CHINA_TZ
+from layers.validation import CHINA_TZ, china_day
 
 OPEN = ".."
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -130,17 +130,13 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time(0, 0), tzinfo=CHINA_TZ).astimezone(UTC)
 
 
-def _china_day(value: datetime) -> date:
-    return value.astimezone(CHINA_TZ).date()
-
-
 def _end_bounds(text: str, column: FieldType, *, is_start: bool) -> tuple[date | None, bool]:
     """One interval end on a column: (value, inclusive)."""
     if text == OPEN:
         return None, True
     value = _instant_or_day(text)
     if column is FieldType.DATE:
-        return (_china_day(value) if isinstance(value, datetime) else value), True
+        return (china_day(value) if isinstance(value, datetime) else value), True
     if isinstance(value, datetime):
         return value, True
     if is_start:

@@ -12,6 +12,7 @@ from layers.validation.rules import (
     YEAR_MIN,
     check_geometry,
     check_properties,
+    china_day,
     coerce_value,
     parse_geojson_geometry,
     validate_feature,
@@ -19,5 +20,5 @@ from layers.validation.rules import (
 
 __all__ = [
     "CHINA_TZ", "INT64_MAX", "INT64_MIN", "YEAR_MAX", "YEAR_MIN", "check_geometry", "check_properties",
-    "coerce_value", "parse_geojson_geometry", "validate_feature",
+    "china_day", "coerce_value", "parse_geojson_geometry", "validate_feature",
 ]

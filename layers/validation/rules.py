@@ -23,6 +23,15 @@ from layers.stores.base import FeatureRecord
 #: Naive date-times (no offset) are read as China Standard Time, the time every user here means.
 CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 
+def china_day(moment: datetime | date) -> date:
+    """The calendar day a moment falls on in China Standard Time (naive moments are UTC)."""
+    if not isinstance(moment, datetime):
+        return moment
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(CHINA_TZ).date()
+
+
 _PROMOTE = {
     ("MultiPoint", "Point"): MultiPoint,
     ("MultiLineString", "LineString"): MultiLineString,

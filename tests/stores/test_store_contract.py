@@ -293,6 +293,21 @@ def test_datetime_interval_on_temporal_field(store, points):
     assert store.query(points, instant).number_matched == 1
 
 
+def test_datetime_interval_on_a_date_field_uses_the_china_day(store):
+    layer = make_layer("openings", temporal_field="opened")
+    store.register_layer(layer)
+    store.insert(layer, [rec(125.0, 43.5, name="apr30", opened=date(2024, 4, 30)),
+                         rec(125.1, 43.5, name="may01", opened=date(2024, 5, 1)),
+                         rec(125.2, 43.5, name="may02", opened=date(2024, 5, 2))])
+    china = timezone(timedelta(hours=8))
+    # 2024-05-01 in China runs from 2024-04-30T16:00Z to 2024-05-01T15:59:59Z
+    may_first = TimeInterval(datetime(2024, 5, 1, 0, 0, tzinfo=china).astimezone(UTC),
+                             datetime(2024, 5, 1, 23, 59, 59, tzinfo=china).astimezone(UTC))
+    page = store.query(layer, FeatureQuery(interval=may_first))
+    names = [f["properties"]["name"] for f in features(page.features_json)]
+    assert names == ["may01"]
+
+
 # -- versions, errors, transactions ----------------------------------------------------------------
 
 def test_replace_bumps_version_and_stale_version_conflicts(store, points):

@@ -23,6 +23,7 @@ from layers.stores.geopackage.dialect import GeoPackageDialect
 from layers.stores.geopackage.engine import reading
 from layers.stores.geopackage.tables import LayerTable, layer_table
 from layers.stores.geopackage.values import filter_value, from_db
+from layers.validation import china_day
 
 STORAGE_OUTPUT = OutputCrs(STORAGE_SRID, lat_first=False)
 
@@ -73,7 +74,7 @@ def _interval(lt: LayerTable, query: FeatureQuery, dialect: GeoPackageDialect) -
     def bound(value: datetime) -> Any:
         if not is_date:
             return dialect.time_value(value)
-        return dialect.time_value(value.astimezone(UTC).date() if value.tzinfo else value.date())
+        return dialect.time_value(china_day(value))
 
     clauses: list[ColumnElement[bool]] = [column.is_not(None)]
     if interval.start is not None:

@@ -8,7 +8,6 @@ Sorting always ends with `fid` so pages are stable.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,9 +17,9 @@ from layers.errors import InvalidQuery
 from layers.model import FieldType, LayerDefinition
 from layers.query import FeatureQuery, TimeInterval
 from layers.stores.postgis.dialect import PostgisDialect, envelope
+from layers.validation import china_day
 
 #: The day a date-valued field means is a day in China Standard Time.
-CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 DIALECT = PostgisDialect()
 
@@ -58,22 +57,14 @@ def _interval(layer: LayerDefinition, table: sa.Table, interval: TimeInterval) -
     start: Any = interval.start
     end: Any = interval.end
     if spec is not None and spec.type is FieldType.DATE:
-        start = None if start is None else _china_day(start)
-        end = None if end is None else _china_day(end)
+        start = None if start is None else china_day(start)
+        end = None if end is None else china_day(end)
     where: list[ColumnElement[bool]] = []
     if start is not None:
         where.append(column >= start)
     if end is not None:
         where.append(column <= end)
     return where
-
-
-def _china_day(moment: datetime | date) -> date:
-    if isinstance(moment, datetime):
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        return moment.astimezone(CHINA_TZ).date()
-    return moment
 
 
 def ordering(layer: LayerDefinition, table: sa.Table, query: FeatureQuery) -> list[tuple[ColumnElement[Any], bool]]:
