@@ -104,6 +104,48 @@ class FieldSpec(BaseModel):
         return None
 
 
+class TilePropertyRule(BaseModel):
+    """From `from_zoom` on, these fields go into vector tiles (in addition to the ones always sent)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    from_zoom: int = Field(ge=0, le=24)
+    fields: tuple[str, ...]
+
+
+class ThinningRule(StrEnum):
+    """How features are thinned where a tile would hold more than it should (like tippecanoe)."""
+
+    AUTO = "auto"  # points: drop-densest; lines: drop-smallest; polygons: drop-smallest
+    DROP_DENSEST = "drop-densest"  # keep one feature per grid cell, the highest priority first
+    DROP_SMALLEST = "drop-smallest"  # drop features smaller than a pixel, then the lowest priority
+    COALESCE = "coalesce"  # merge the features in a grid cell into one, with a count
+    NONE = "none"
+
+
+class TileSettings(BaseModel):
+    """What a layer puts into vector tiles, zoom by zoom."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    #: Which fields go into tiles from which zoom; empty means every field at every zoom.
+    properties: tuple[TilePropertyRule, ...] = ()
+    #: At most this many features of the layer in one tile; thinning picks which survive.
+    feature_limit: int = Field(default=5000, ge=1, le=500_000)
+    #: Sort keys deciding which features survive thinning and limits first ("-grade", "name").
+    priority: tuple[str, ...] = ()
+    #: Simplification tolerance in pixels of a 256-pixel tile (0: none).
+    simplify_px: float = Field(default=1.0, ge=0, le=16)
+    thinning: ThinningRule = ThinningRule.AUTO
+    #: From this zoom on no thinning applies (features up to `feature_limit` all go in); default max_zoom.
+    full_detail_zoom: int | None = Field(default=None, ge=0, le=24)
+
+
+#: Fields that go into every tile of a layer that has them, whatever `TileSettings.properties` says:
+#: the workflow state, its holder and the overdue flag are what supervision on the map is about.
+ALWAYS_IN_TILES = ("workflow_state", "overdue", "holder", "deadline")
+
+
 class LayerDefinition(BaseModel):
     """A registered layer: identity, ownership, catalogue code, schema, zooms, style and access."""
 
@@ -127,6 +169,7 @@ class LayerDefinition(BaseModel):
     write_roles: tuple[str, ...] = ("admin",)
     valid_extent: tuple[float, float, float, float] = CHINA_EXTENT
     keywords: tuple[str, ...] = ()
+    tiles: TileSettings = TileSettings()
 
     @field_validator("id")
     @classmethod
@@ -147,10 +190,24 @@ class LayerDefinition(BaseModel):
             spec = self.field(self.temporal_field)
             if spec is None or spec.type not in (FieldType.DATE, FieldType.DATETIME):
                 raise ValueError(f"layer {self.id}: temporal_field must name a date or datetime field")
+        tile_fields = {f for rule in self.tiles.properties for f in rule.fields}
+        tile_fields.update(key.lstrip("+-") for key in self.tiles.priority)
+        unknown = sorted(tile_fields - set(names))
+        if unknown:
+            raise ValueError(f"layer {self.id}: tile settings name unknown fields {unknown}")
         minx, miny, maxx, maxy = self.valid_extent
         if not (-180 <= minx < maxx <= 180 and -90 <= miny < maxy <= 90):
             raise ValueError(f"layer {self.id}: valid_extent must be lon/lat degrees, min < max")
         return self
+
+    def tile_fields(self, zoom: int) -> tuple[str, ...]:
+        """The fields that go into a tile at `zoom`, in declaration order (id and domain are added by
+        the renderers)."""
+        always = {name for name in ALWAYS_IN_TILES if self.field(name) is not None}
+        if not self.tiles.properties:
+            return self.field_names
+        chosen = always | {f for rule in self.tiles.properties if zoom >= rule.from_zoom for f in rule.fields}
+        return tuple(name for name in self.field_names if name in chosen)
 
     def field(self, name: str) -> FieldSpec | None:
         for spec in self.fields:
