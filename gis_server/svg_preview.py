@@ -35,7 +35,7 @@ def _rings(geometry: dict[str, Any] | None) -> Iterable[tuple[str, list[list[flo
                 yield "ring", c
 
 
-def svg_preview(features: list[dict[str, Any]], *, lat_first: bool = False) -> Markup:
+def svg_preview(features: list[dict[str, Any]], *, lat_first: bool = False, geographic: bool = True) -> Markup:
     parts = [(f.get("id"), kind, [(c[1], c[0]) if lat_first else (c[0], c[1]) for c in coords])
              for f in features for kind, coords in _rings(f.get("geometry"))]
     xs = [x for _, _, pts in parts for x, _ in pts]
@@ -43,6 +43,11 @@ def svg_preview(features: list[dict[str, Any]], *, lat_first: bool = False) -> M
     if not xs:
         return Markup("")
     x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+    if geographic:  # a degree of longitude is shorter than a degree of latitude away from the equator
+        squeeze = max(0.1, math.cos(math.radians((y0 + y1) / 2)))
+        xs = [x * squeeze for x in xs]
+        parts = [(fid, kind, [(x * squeeze, y) for x, y in pts]) for fid, kind, pts in parts]
+        x0, x1 = x0 * squeeze, x1 * squeeze
     span = max(x1 - x0, y1 - y0, 1e-9)
     scale = min((WIDTH - 2 * PAD) / max(x1 - x0, span * 1e-3), (HEIGHT - 2 * PAD) / max(y1 - y0, span * 1e-3))
 

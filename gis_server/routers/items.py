@@ -41,7 +41,7 @@ def items(request: Request, collection_id: str) -> Response:
         return html_page(request, "items.html", {
             "layer": layer, "features": features, "page": page, "links": links, "query": query,
             "title": f"{layer.title_zh} — 要素", "crs": crs.uri,
-            "preview": svg_preview(features, lat_first=crs.lat_first),
+            "preview": svg_preview(features, lat_first=crs.lat_first, geographic=crs.srid != 3857),
         }, headers=headers)
     head: dict[str, Any] = {"type": "FeatureCollection"}
     if page.number_matched is not None:
@@ -98,9 +98,10 @@ def item(request: Request, collection_id: str, feature_id: str) -> Response:
         link(f"{base}/collections/{layer.id}?f=json", "collection", JSON, layer.title_zh),
     ]
     if fmt == "html":
+        preview = svg_preview([doc], lat_first=crs.lat_first, geographic=crs.srid != 3857)
         return html_page(request, "item.html", {
             "layer": layer, "feature": doc, "title": f"{layer.title_zh} {fid}", "version": feature.version,
-            "crs": crs.uri, "preview": svg_preview([doc], lat_first=crs.lat_first)}, headers=headers)
+            "crs": crs.uri, "preview": preview}, headers=headers)
     return Response(orjson.dumps(doc, option=orjson.OPT_UTC_Z), media_type=GEOJSON, headers=headers)
 
 
