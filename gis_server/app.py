@@ -12,10 +12,11 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 
 from gis_server import problems
-from gis_server.routers import admin, collections, items, landing, transactions
+from gis_server.routers import admin, collections, items, landing, styles, tiles, transactions
 from gis_server.security import current_principal
 from gis_server.settings import Settings, get_settings
 from gis_server.state import Services
+from gis_server.tiles_state import close_tile_service
 from layers.registry import LayerRegistry
 from layers.stores import open_store
 from layers.stores.base import FeatureStore
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None, store: FeatureStore | None = No
         try:
             yield
         finally:
+            close_tile_service(app)
             if store is None:
                 opened.close()
 
@@ -58,6 +60,6 @@ def create_app(settings: Settings | None = None, store: FeatureStore | None = No
         allow_headers=["*"],
         expose_headers=["ETag", "Location", "Content-Crs", "Link"],
     )
-    for module in (landing, collections, items, transactions, admin):
+    for module in (landing, collections, items, tiles, styles, transactions, admin):
         app.include_router(module.router)
     return app

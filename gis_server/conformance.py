@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tiles.documents import CONFORMANCE_CLASSES as TILES_CONFORMANCE
+
 _F1 = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/"
 _F2 = "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/"
 _F3 = "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/"
@@ -20,4 +22,4 @@ FEATURES = [
 
 
 def conformance_classes() -> list[str]:
-    return list(FEATURES)
+    return [*FEATURES, *TILES_CONFORMANCE]

@@ -8,6 +8,7 @@ from gis_server.links import GEOJSON, HTML, JSON, OPENAPI_JSON, SCHEMA_JSON, lin
 from layers.crs import CRS84_URI, SERVED, STORAGE_CRS_URI
 from layers.model import FieldSpec, FieldType, LayerDefinition
 from layers.query import LayerState
+from tiles.documents import landing_links, tileset_links
 
 SERVICE_TITLE = "吉林省交通地理信息平台 OneMap / Jilin Transport GIS Platform"
 SERVICE_DESCRIPTION = (
@@ -27,6 +28,7 @@ def landing_page(base: str) -> dict[str, Any]:
             link(f"{base}/api?f=html", "service-doc", HTML, "API 文档 / API documentation"),
             link(f"{base}/conformance", "conformance", JSON, "符合性声明 / conformance classes"),
             link(f"{base}/collections", "data", JSON, "数据集合 / collections"),
+            *landing_links(base),
         ],
     }
 
@@ -61,6 +63,7 @@ def collection_document(base: str, layer: LayerDefinition, state: LayerState) ->
             link(f"{url}/schema", "http://www.opengis.net/def/rel/ogc/1.0/schema", SCHEMA_JSON,
                  "要素模式 / feature schema"),
             link(f"{url}/schema", "describedby", SCHEMA_JSON, "要素模式 / feature schema"),
+            *tileset_links(base, layer),
         ],
         "onemap:titleEn": layer.title_en,
         "onemap:domain": layer.domain,

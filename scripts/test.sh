@@ -1,20 +1,26 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs and runs all of it:
-#   Debian: PostgreSQL 15 + PostGIS 3, gdal-bin (ogrinfo/ogr2ogr for the real-client tests);
-#   a running PostgreSQL server (the machine's own, or a private one started here);
+#   Debian: PostgreSQL 15 + PostGIS 3, gdal-bin (ogrinfo/ogr2ogr for the real-client tests),
+#   Node.js (the MapLibre style validator, from npm into tools/style-validator);
+#   a running PostgreSQL server (the machine's own, or a private one started here) and Redis;
 #   the project in .venv with its test extras; then ruff and pytest.
 # Extra arguments go to pytest (e.g. scripts/test.sh -k features).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/python.sh
-source scripts/lib/postgres.sh
+source scripts/lib/services.sh
 
 missing=()
 dpkg -s postgresql-15-postgis-3 >/dev/null 2>&1 || missing+=(postgresql-15-postgis-3)
 command -v ogrinfo >/dev/null 2>&1 || missing+=(gdal-bin)
+command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
+dpkg -s fonts-dejavu-core >/dev/null 2>&1 || missing+=(fonts-dejavu-core)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 install_debian_packages "${missing[@]}"
 ensure_postgres
+ensure_redis
 ensure_venv ".[test]"
+npm ci --prefix tools/style-validator --no-audit --no-fund --loglevel=error
 
 .venv/bin/ruff check .
 exec .venv/bin/python -m pytest -n 2 -p no:cacheprovider "$@"

@@ -8,6 +8,7 @@ PostGIS: `ONEMAP_TEST_POSTGRES_URL` (set by scripts/test.sh) names a server data
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,6 +17,8 @@ import pytest
 import sqlalchemy as sa
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# Servers and tile caches started by tests keep their files out of the work tree.
+os.environ.setdefault("ONEMAP_TILE_CACHE_DIR", tempfile.mkdtemp(prefix="onemap-test-tiles-"))
 DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

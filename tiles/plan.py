@@ -13,6 +13,10 @@ from tiles.model import EXTENT
 
 #: MVT units per pixel of a 256-pixel tile.
 UNITS_PER_PX = EXTENT / 256
+#: Property a coalesced feature carries: how many features it stands for.
+POINT_COUNT = "point_count"
+#: Properties the renderers add to every feature; a layer field of the same name is left out of tiles.
+ADDED_PROPERTIES = frozenset({"domain", POINT_COUNT})
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +32,7 @@ class LayerTilePlan:
     grid_units: float
     #: Features whose bounding box is smaller than this (MVT units, larger side) are dropped.
     min_size_units: float
-    #: Most features of this layer in one tile; the renderer halves it while a tile is over budget.
+    #: Most features of this layer in one tile; `renderers.budget` lowers it while a tile is over budget.
     feature_limit: int
     #: Sort keys, highest priority first, as (field, ascending); the feature id breaks ties.
     priority: tuple[tuple[str, bool], ...]

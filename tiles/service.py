@@ -1,42 +1,74 @@
 """The tile service: cache in front of the renderer; what the HTTP routers call.
 
-`TileService.tile(layers, address)` returns the gzip-compressed tile and its ETag. The cache
-(memory, disk, Redis when configured) is keyed by the layers' data versions and invalidated
-by edits (see `tiles/cache/`).
+`TileService.tile(layers, address)` returns the gzip-compressed tile and its ETag. Per request:
+
+1. the current data versions of the tile's layers (`VersionBoard`: a microsecond check of the
+   store's change watch; one small query only after some write has committed);
+2. the memory tier at exactly those versions — a hit costs a few dictionary look-ups, no I/O;
+3. otherwise every tier in turn, serving an older entry that no edit since touches (restamped),
+   or else rendering, compressing and storing the tile in every tier, stamped with the versions
+   read in step 1 (read *before* rendering, so a write racing the render can only make the entry
+   look older than it is, never newer).
+
+Renderer errors propagate and nothing is stored: errors are never cached.
 """
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from layers.model import LayerDefinition
 from layers.stores.base import FeatureStore
-from tiles.model import RenderedTile, TileAddress
-from tiles.renderers import renderer_for
+from tiles.cache import CacheSettings, LayerSets, TileCache, TileKey
+from tiles.cache.response import TileResponse, compress
+from tiles.model import TileAddress, TileRenderer
 
-
-@dataclass(frozen=True, slots=True)
-class TileResponse:
-    """A gzip-compressed MVT (`gzip_body`), its ETag, and whether the tile holds no features."""
-
-    gzip_body: bytes
-    etag: str
-    empty: bool
-
-
-def compress(tile: RenderedTile) -> TileResponse:
-    body = gzip.compress(tile.data, compresslevel=6, mtime=0)
-    etag = '"' + hashlib.blake2b(tile.data, digest_size=12).hexdigest() + '"'
-    return TileResponse(body, etag, empty=not tile.data)
+__all__ = ["TileResponse", "TileService", "compress"]
 
 
 class TileService:
-    def __init__(self, store: FeatureStore) -> None:
+    def __init__(self, store: FeatureStore, settings: CacheSettings | None = None, *,
+                 renderer: TileRenderer | None = None) -> None:
         self.store = store
-        self.renderer = renderer_for(store)
+        if renderer is None:
+            from tiles.renderers import renderer_for
+
+            renderer = renderer_for(store)
+        self.renderer = renderer
+        self.settings = settings if settings is not None else CacheSettings.from_env()
+        self.cache = TileCache(store, self.settings)
+        self.layer_sets = LayerSets()
+        #: Tiles rendered by this service (cache misses), for the seeder and for benchmarks.
+        self.rendered = 0
+
+    def cached(self, layers: Sequence[LayerDefinition], address: TileAddress) -> TileResponse | None:
+        """The tile if the memory tier holds it at the current versions; never blocks on I/O beyond
+        the change watch, so an async route may call it on the event loop before going to a thread."""
+        name, ids = self.layer_sets.of(layers)
+        versions = self.cache.versions(ids)
+        if versions is None:
+            return None
+        return self.cache.get_memory((name, address.tms, address.z, address.row, address.col), versions)
 
     def tile(self, layers: Sequence[LayerDefinition], address: TileAddress) -> TileResponse:
-        return compress(self.renderer.render(layers, address))
+        name, ids = self.layer_sets.of(layers)
+        versions = self.cache.versions(ids)
+        key = TileKey(name, address.tms, address.z, address.row, address.col)
+        if versions is not None:
+            hit = self.cache.get_memory(key, versions)
+            if hit is not None:
+                return hit
+            found = self.cache.get(key, ids, versions, address)
+            if found is not None:
+                return found
+        response = compress(self.renderer.render(layers, address))
+        self.rendered += 1
+        if versions is not None:
+            self.cache.put(key, versions, response)
+        return response
+
+    def close(self) -> None:
+        self.cache.close()
+        close = getattr(self.renderer, "close", None)
+        if callable(close):
+            close()

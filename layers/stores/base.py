@@ -18,8 +18,40 @@ from shapely.geometry.base import BaseGeometry
 from layers.model import LayerDefinition
 from layers.query import FeaturePage, FeatureQuery, LayerState, OutputCrs, StoredFeature
 
+#: Edit-log entries kept per layer, counted in data versions (older ones fold into one whole-layer entry).
+EDIT_LOG_KEEP = 1_000
+
 #: Called with the number of rows written so far during bulk writes.
 Progress = Callable[[int], None]
+
+#: A bounding box in storage CRS (EPSG:4490 lon/lat): minx, miny, maxx, maxy.
+EditBox = tuple[float, float, float, float]
+#: One entry of a layer's edit log: the data version that made the change and the box of what
+#: changed (the old and the new geometry of a feature, or the union over a bulk write); a box of
+#: None means the whole layer may have changed (layer re-created, definition changed, log pruned).
+Edit = tuple[int, EditBox | None]
+
+
+class ChangeWatch(ABC):
+    """A cheap, per-process signal that some write may have committed since the last call.
+
+    Tile caches call `changed()` on every request and re-read `layer_versions()` only when it says
+    so; it must cost microseconds (no database round trip) and may err only towards True.
+    """
+
+    @abstractmethod
+    def changed(self) -> bool:
+        """True if any write may have committed (in any process) since the previous call."""
+
+    def close(self) -> None:  # noqa: B027 - most watches hold nothing
+        """Release what the watch holds (a listening connection, a file handle)."""
+
+
+class AlwaysChanged(ChangeWatch):
+    """The fallback watch: every call says "changed", so callers re-read versions every time."""
+
+    def changed(self) -> bool:
+        return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,3 +138,35 @@ class FeatureStore(ABC):
     @abstractmethod
     def delete_where_fids(self, layer: LayerDefinition, fids: Sequence[int]) -> int:
         """Delete many features in one transaction (used by re-imports); returns how many went."""
+
+    # -- change tracking (the tile cache keys on it) -----------------------------------------
+    # Every write above also appends to the layer's *edit log*, in the same transaction: one
+    # entry per changed feature (the box of its old and its new geometry) for single-feature
+    # writes, one entry per batch (the union box) for bulk writes. A layer id's data version never
+    # goes back, not even across drop and re-register: a dropped layer leaves a whole-layer entry
+    # and its successor starts from there. The log is pruned to about the last `EDIT_LOG_KEEP`
+    # versions per layer, leaving one whole-layer entry at the horizon.
+
+    @abstractmethod
+    def instance_id(self) -> str:
+        """An id that is new whenever this database's platform tables are created (again).
+
+        Caches kept outside the store (tile files, Redis) key on it, so a database that is wiped and
+        created again under the same URL never matches entries left by its predecessor.
+        """
+
+    @abstractmethod
+    def layer_versions(self) -> dict[str, int]:
+        """Every registered layer's current data version, in one cheap read."""
+
+    @abstractmethod
+    def edits_since(self, layer_id: str, data_version: int) -> list[Edit]:
+        """The edit-log entries of a layer with a data version above `data_version`, oldest first.
+
+        An entry with box None means "the whole layer": whatever was cached at `data_version` or
+        earlier is void. An unknown layer gives an empty list.
+        """
+
+    def change_watch(self) -> ChangeWatch:
+        """A new watch over this store's writes (close it when done). Default: always "changed"."""
+        return AlwaysChanged()

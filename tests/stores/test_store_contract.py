@@ -416,3 +416,133 @@ def test_simple_cql_filter(store, points):
     seed(store, points, 4)
     page = store.query(points, FeatureQuery(cql={"op": "=", "args": [{"property": "name"}, "p2"]}))
     assert [f["properties"]["name"] for f in features(page.features_json)] == ["p2"]
+
+
+# -- edit log and change watch (the tile cache invalidates by them) ---------------------------
+
+def _version(store, layer) -> int:
+    return store.layer_versions()[layer.id]
+
+
+def _eventually(check, attempts: int = 200) -> bool:
+    """Whether `check()` turns true while notifications travel (polls, up to ~5 s)."""
+    import time
+
+    for _ in range(attempts):
+        if check():
+            return True
+        time.sleep(0.025)
+    return False
+
+
+def test_layer_versions_lists_every_layer_at_its_data_version(store, points):
+    other = make_layer("bridges", "LineString", fields=(), temporal_field=None)
+    store.register_layer(other)
+    seed(store, points, 2)
+    versions = store.layer_versions()
+    assert set(versions) == {"road_points", "bridges"}
+    assert versions["road_points"] == store.layer_state(points).data_version
+    assert versions["bridges"] == store.layer_state(other).data_version
+
+
+def test_edit_log_holds_old_and_new_boxes_of_each_single_write(store, points):
+    start = _version(store, points)
+    (fid,) = store.insert(points, [rec(125.0, 43.5, name="a")])
+    inserted = _version(store, points)
+    assert store.edits_since(points.id, start) == [(inserted, pytest.approx((125.0, 43.5, 125.0, 43.5)))]
+    store.replace(points, fid, rec(126.0, 44.0, name="moved"))
+    moved = _version(store, points)
+    entries = store.edits_since(points.id, inserted)
+    assert [v for v, _ in entries] == [moved, moved]
+    assert sorted(box for _, box in entries) == [pytest.approx((125.0, 43.5, 125.0, 43.5)),
+                                                 pytest.approx((126.0, 44.0, 126.0, 44.0))]
+    store.delete(points, fid)
+    deleted = _version(store, points)
+    assert store.edits_since(points.id, moved) == [(deleted, pytest.approx((126.0, 44.0, 126.0, 44.0)))]
+    assert [v for v, _ in store.edits_since(points.id, start)] == [inserted, moved, moved, deleted]
+
+
+def test_edit_log_bulk_writes_cover_every_feature(store, points):
+    start = _version(store, points)
+    fids = seed(store, points, 10)  # x 125.0…125.9, y 43.5…43.95
+    entries = store.edits_since(points.id, start)
+    assert entries and all(box is not None for _, box in entries)
+    assert min(box[0] for _, box in entries) <= 125.0 and max(box[2] for _, box in entries) >= 125.9 - 1e-9
+    assert min(box[1] for _, box in entries) <= 43.5 and max(box[3] for _, box in entries) >= 43.95 - 1e-9
+    before = _version(store, points)
+    store.delete_where_fids(points, [fids[2], fids[7]])  # (125.2, 43.6) and (125.7, 43.85)
+    ((version, (minx, miny, maxx, maxy)),) = store.edits_since(points.id, before)
+    assert version == _version(store, points)
+    assert minx <= 125.2 <= 125.7 <= maxx and miny <= 43.6 <= 43.85 <= maxy
+    assert minx > 125.1 and maxx < 125.8  # the box of what went, not of the layer
+
+
+def test_failed_write_logs_nothing(store, points):
+    fids = seed(store, points, 2)
+    version = _version(store, points)
+    with pytest.raises(VersionConflict):
+        store.replace(points, fids[0], rec(127.0, 45.0), expected_version=99)
+    with pytest.raises(FeatureNotFound):
+        store.delete(points, 999_999)
+    assert store.edits_since(points.id, version) == []
+    assert _version(store, points) == version
+
+
+def test_redefined_layer_logs_a_whole_layer_edit(store, points):
+    seed(store, points, 2)
+    version = _version(store, points)
+    store.register_layer(make_layer(title_zh="改名"), replace=True)
+    assert _version(store, points) > version
+    assert store.edits_since(points.id, version) == [(_version(store, points), None)]
+
+
+def test_a_re_registered_layer_never_reuses_a_data_version(store, points):
+    seed(store, points, 3)
+    old = _version(store, points)
+    store.drop_layer(points.id)
+    store.register_layer(points)
+    assert _version(store, points) > old
+    store.insert(points, [rec(125.0, 43.5)])
+    # whatever was cached from the dropped layer is void: a whole-layer edit lies after it
+    assert any(box is None for _, box in store.edits_since(points.id, old))
+    assert store.edits_since("no_such_layer", 0) == []
+
+
+def test_edit_log_is_pruned_to_a_whole_layer_horizon(store, points, monkeypatch):
+    from layers.stores.geopackage import edits as gpkg_edits
+    from layers.stores.postgis import edits as pg_edits
+
+    for module in (gpkg_edits, pg_edits):
+        monkeypatch.setattr(module, "EDIT_LOG_KEEP", 4)
+        monkeypatch.setattr(module, "PRUNE_EVERY", 5)
+    (fid,) = store.insert(points, [rec(125.0, 43.5)])
+    for i in range(12):
+        store.replace(points, fid, rec(125.0 + i * 0.01, 43.5))
+    current = _version(store, points)
+    entries = store.edits_since(points.id, 0)
+    horizon, box = entries[0]
+    assert box is None and horizon >= current - 4 - 5  # older entries folded into one
+    assert all(version > horizon and box is not None for version, box in entries[1:])
+    assert [v for v, _ in store.edits_since(points.id, current - 1)] == [current, current]
+
+
+def test_change_watch_sees_writes_of_this_and_other_store_instances(store_factory):
+    first, second = store_factory(), store_factory()
+    layer = make_layer()
+    first.register_layer(layer)
+    watch = first.change_watch()
+    try:
+        assert watch.changed()  # a new watch knows nothing yet
+        assert _eventually(lambda: not watch.changed())  # settles once earlier news is drained
+        first.insert(layer, [rec(125.0, 43.5)])
+        assert watch.changed()  # this process's own write: seen at once
+        assert _eventually(lambda: not watch.changed())
+        second.insert(layer, [rec(125.1, 43.6)])
+        assert _eventually(watch.changed)  # another instance (as another worker process)
+    finally:
+        watch.close()
+
+
+def test_instance_id_is_stable_per_database(store_factory):
+    first, second = store_factory(), store_factory()
+    assert first.instance_id() == second.instance_id() != ""

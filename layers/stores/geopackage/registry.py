@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from layers.errors import LayerExists, LayerNotFound
 from layers.model import LayerDefinition
-from layers.stores.geopackage import schema
+from layers.stores.geopackage import edits, schema
 from layers.stores.geopackage.values import format_datetime
 
 REVISION_KEY = "registry_revision"
@@ -69,17 +69,20 @@ def register(conn: sa.Connection, layer: LayerDefinition, *, replace: bool) -> N
         position = conn.execute(sa.text("SELECT coalesce(max(position), 0) + 1 FROM onemap_layers")).scalar_one()
         conn.execute(sa.text(
             "INSERT INTO onemap_layers (id, definition, data_version, position, updated_at) "
-            "VALUES (:i, :d, 0, :p, :now)"),
-            {"i": layer.id, "d": layer.model_dump_json(), "p": position, "now": _now()})
+            "VALUES (:i, :d, :v, :p, :now)"),
+            {"i": layer.id, "d": layer.model_dump_json(), "v": edits.starting_version(conn, layer.id),
+             "p": position, "now": _now()})
     elif not replace:
         raise LayerExists(f"图层已存在 / collection {layer.id!r} already exists", field="id")
     elif old == layer:
         return  # re-registering an unchanged definition (every start-up does) changes nothing
     else:
         _evolve(conn, old, layer)
-        conn.execute(sa.text(
+        version = conn.execute(sa.text(
             "UPDATE onemap_layers SET definition = :d, data_version = data_version + 1, updated_at = :now "
-            "WHERE id = :i"), {"i": layer.id, "d": layer.model_dump_json(), "now": _now()})
+            "WHERE id = :i RETURNING data_version"),
+            {"i": layer.id, "d": layer.model_dump_json(), "now": _now()}).scalar_one()
+        edits.record_whole_layer(conn, layer.id, int(version))
     bump_revision(conn)
 
 
@@ -105,5 +108,7 @@ def drop(conn: sa.Connection, layer_id: str) -> None:
     if old is None:
         raise LayerNotFound(f"图层不存在 / no collection with id {layer_id!r}")
     schema.drop_layer_table(conn, old)
-    conn.execute(sa.text("DELETE FROM onemap_layers WHERE id = :i"), {"i": layer_id})
+    last = conn.execute(sa.text("DELETE FROM onemap_layers WHERE id = :i RETURNING data_version"),
+                        {"i": layer_id}).scalar_one()
+    edits.forget_layer(conn, layer_id, int(last))
     bump_revision(conn)

@@ -14,6 +14,7 @@ from pyproj import CRS
 
 from layers.model import FieldSpec, FieldType, LayerDefinition
 from layers.query import STORAGE_SRID
+from layers.stores.geopackage import edits
 from layers.stores.geopackage.values import GPKG_TYPES
 
 APPLICATION_ID = 0x47504B47  # 'GPKG'
@@ -57,6 +58,7 @@ CORE_DDL = (
         data_version INTEGER NOT NULL DEFAULT 0, position INTEGER NOT NULL,
         updated_at DATETIME NOT NULL)""",
     "CREATE TABLE IF NOT EXISTS onemap_meta (key TEXT PRIMARY KEY NOT NULL, value TEXT)",
+    *edits.DDL,
 )
 
 
@@ -65,6 +67,8 @@ PLATFORM_TABLES = (
      "d": "每个图层一行：定义（JSON）、数据版本 / one row per layer: definition (JSON), data version"},
     {"t": "onemap_meta", "i": "OneMap 平台元数据 / platform metadata",
      "d": "注册表修订号等 / registry revision and other platform settings"},
+    {"t": "onemap_edits", "i": "OneMap 编辑日志 / edit log",
+     "d": "每次写入改动的范围，供瓦片缓存失效 / boxes changed by each write, for tile-cache invalidation"},
 )
 
 
@@ -102,6 +106,8 @@ def create_core(conn: sa.Connection) -> None:
         [{"t": "gpkg_data_columns", "d": SCHEMA_EXTENSION},
          {"t": "gpkg_data_column_constraints", "d": SCHEMA_EXTENSION}])
     conn.exec_driver_sql("INSERT OR IGNORE INTO onemap_meta (key, value) VALUES ('registry_revision', '0')")
+    conn.exec_driver_sql("INSERT OR IGNORE INTO onemap_meta (key, value) "
+                         "VALUES ('instance_id', lower(hex(randomblob(8))))")
     # Every user table of a GeoPackage is registered; as 'attributes' tables GDAL/QGIS list them as
     # plain tables (and GDAL then lists no unregistered table).
     conn.execute(sa.text(

@@ -16,10 +16,11 @@ import sqlalchemy as sa
 from layers.errors import StoreUnavailable
 from layers.model import LayerDefinition
 from layers.query import FeaturePage, FeatureQuery, LayerState, OutputCrs, StoredFeature
-from layers.stores.base import FeatureRecord, FeatureStore, Progress
-from layers.stores.geopackage import reader, registry, schema, writer
+from layers.stores.base import ChangeWatch, Edit, FeatureRecord, FeatureStore, Progress
+from layers.stores.geopackage import edits, reader, registry, schema, writer
 from layers.stores.geopackage.dialect import GeoPackageDialect
 from layers.stores.geopackage.engine import create_engine, reading, writing
+from layers.stores.geopackage.watch import DataVersionWatch
 
 
 class GeoPackageStore(FeatureStore):
@@ -109,3 +110,22 @@ class GeoPackageStore(FeatureStore):
 
     def delete_where_fids(self, layer: LayerDefinition, fids: Sequence[int]) -> int:
         return writer.delete_where_fids(self.engine, layer, fids)
+
+    # -- change tracking ----------------------------------------------------------------------
+    def instance_id(self) -> str:
+        with reading(self.engine) as conn:
+            value = conn.exec_driver_sql("SELECT value FROM onemap_meta WHERE key = 'instance_id'").scalar()
+        if value is None:
+            raise StoreUnavailable(f"GeoPackage 未初始化 / GeoPackage not initialized: {self.path}")
+        return str(value)
+
+    def layer_versions(self) -> dict[str, int]:
+        with reading(self.engine) as conn:
+            return edits.versions(conn)
+
+    def edits_since(self, layer_id: str, data_version: int) -> list[Edit]:
+        with reading(self.engine) as conn:
+            return edits.since(conn, layer_id, data_version)
+
+    def change_watch(self) -> ChangeWatch:
+        return DataVersionWatch(self.path)

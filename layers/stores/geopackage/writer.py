@@ -1,7 +1,8 @@
 """Writing features to a GeoPackage layer: bulk insert, replace, delete — each one transaction.
 
-Every write also bumps the layer's ``data_version`` and keeps the layer's extent and
-``last_change`` in ``gpkg_contents`` current, in the same transaction. Bulk inserts go through
+Every write also bumps the layer's ``data_version``, logs the boxes it changed in the edit log
+(``edits``) and keeps the layer's extent and ``last_change`` in ``gpkg_contents`` current, in the
+same transaction. Bulk inserts go through
 the driver's ``executemany`` in chunks (geometry encoded vectorised) and report progress.
 May import: sqlalchemy, shapely, numpy, layers.*, this package.
 """
@@ -20,7 +21,8 @@ import sqlalchemy as sa
 from layers.errors import FeatureNotFound, InvalidFeature, LayerNotFound, VersionConflict
 from layers.model import LayerDefinition
 from layers.query import STORAGE_SRID, StoredFeature
-from layers.stores.base import FeatureRecord, Progress
+from layers.stores.base import EditBox, FeatureRecord, Progress
+from layers.stores.geopackage import edits
 from layers.stores.geopackage import geometry as gpb
 from layers.stores.geopackage.engine import writing
 from layers.stores.geopackage.reader import STORAGE_OUTPUT, read_feature
@@ -35,12 +37,14 @@ def _now() -> str:
     return format_datetime(datetime.now(UTC))
 
 
-def bump_data_version(conn: sa.Connection, layer: LayerDefinition) -> None:
-    result = conn.execute(sa.text(
-        "UPDATE onemap_layers SET data_version = data_version + 1, updated_at = :now WHERE id = :id"),
-        {"now": _now(), "id": layer.id})
-    if result.rowcount == 0:
+def bump_data_version(conn: sa.Connection, layer: LayerDefinition) -> int:
+    """The layer's new data version, bumped in the caller's transaction."""
+    version = conn.execute(sa.text(
+        "UPDATE onemap_layers SET data_version = data_version + 1, updated_at = :now WHERE id = :id "
+        "RETURNING data_version"), {"now": _now(), "id": layer.id}).scalar()
+    if version is None:
         raise LayerNotFound(f"图层不存在 / no collection with id {layer.id!r}")
+    return int(version)
 
 
 def _current_extent(conn: sa.Connection, table: str) -> Extent | None:
@@ -59,12 +63,19 @@ def _save_extent(conn: sa.Connection, table: str, extent: Extent | None) -> None
         {"a": values[0], "b": values[1], "c": values[2], "d": values[3], "now": _now(), "t": table})
 
 
-def _grow(extent: Extent | None, bounds: np.ndarray) -> Extent | None:
-    """Extent ∪ the finite rows of an (n, 4) bounds array."""
+def _union(bounds: np.ndarray) -> Extent | None:
+    """The union of the finite rows of an (n, 4) bounds array."""
     finite = bounds[np.isfinite(bounds).all(axis=1)]
     if finite.size == 0:
+        return None
+    return (float(finite[:, 0].min()), float(finite[:, 1].min()), float(finite[:, 2].max()), float(finite[:, 3].max()))
+
+
+def _grow(extent: Extent | None, bounds: np.ndarray) -> Extent | None:
+    """Extent ∪ the finite rows of an (n, 4) bounds array."""
+    grown = _union(bounds)
+    if grown is None:
         return extent
-    grown = (float(finite[:, 0].min()), float(finite[:, 1].min()), float(finite[:, 2].max()), float(finite[:, 3].max()))
     if extent is None:
         return grown
     return (min(extent[0], grown[0]), min(extent[1], grown[1]), max(extent[2], grown[2]), max(extent[3], grown[3]))
@@ -154,6 +165,7 @@ def insert(engine: sa.Engine, layer: LayerDefinition, records: Iterable[FeatureR
     sql = (f"INSERT INTO {quote(layer.id)} (fid, geom{', ' if names else ''}{names}, _version, _updated_at) "
            f"VALUES (?, ?{', ' if marks else ''}{marks}, 1, ?)")
     fids: list[int] = []
+    boxes: list[EditBox | None] = []
     try:
         with writing(engine) as conn:
             require_layer(conn, layer)
@@ -172,11 +184,13 @@ def insert(engine: sa.Engine, layer: LayerDefinition, records: Iterable[FeatureR
                     fids.append(fid)
                     rows.append((fid, blob, *row_values(record), now))
                 conn.exec_driver_sql(sql, rows)
-                extent = _grow(extent, shapely.bounds(geometries))
+                bounds = shapely.bounds(geometries)
+                extent = _grow(extent, bounds)
+                boxes.append(_union(bounds))
                 if progress is not None:
                     progress(len(fids))
             if fids:
-                bump_data_version(conn, layer)
+                edits.record(conn, layer.id, bump_data_version(conn, layer), boxes)
                 _save_extent(conn, layer.id, extent)
     except sa.exc.IntegrityError as exc:
         if "UNIQUE" in str(exc.orig) or "PRIMARY KEY" in str(exc.orig):
@@ -216,9 +230,11 @@ def replace(engine: sa.Engine, layer: LayerDefinition, fid: int, record: Feature
         values = _RowValues(layer)(record)
         blob = gpb.encode(record.geometry, STORAGE_SRID)
         conn.exec_driver_sql(sql, (blob, *values, _now(), fid))
-        bump_data_version(conn, layer)
+        old_envelope = None if old_blob is None else gpb.envelope(old_blob)
+        new_box = None if record.geometry.is_empty else record.geometry.bounds
+        edits.record(conn, layer.id, bump_data_version(conn, layer), [edits.from_envelope(old_envelope), new_box])
         extent = _current_extent(conn, layer.id)
-        if _touches_edge(extent, None if old_blob is None else gpb.envelope(old_blob)):
+        if _touches_edge(extent, old_envelope):
             extent = exact_extent(conn, layer.id)
         else:
             extent = _grow(extent, np.asarray([record.geometry.bounds], dtype=float))
@@ -230,9 +246,10 @@ def delete(engine: sa.Engine, layer: LayerDefinition, fid: int, expected_version
     with writing(engine) as conn:
         _, old_blob = _locked_row(conn, layer, fid, expected_version)
         conn.exec_driver_sql(f"DELETE FROM {quote(layer.id)} WHERE fid = ?", (fid,))
-        bump_data_version(conn, layer)
+        old_envelope = None if old_blob is None else gpb.envelope(old_blob)
+        edits.record(conn, layer.id, bump_data_version(conn, layer), [edits.from_envelope(old_envelope)])
         extent = _current_extent(conn, layer.id)
-        if _touches_edge(extent, None if old_blob is None else gpb.envelope(old_blob)):
+        if _touches_edge(extent, old_envelope):
             _save_extent(conn, layer.id, exact_extent(conn, layer.id))
         else:
             _save_extent(conn, layer.id, extent)
@@ -241,11 +258,17 @@ def delete(engine: sa.Engine, layer: LayerDefinition, fid: int, expected_version
 def delete_where_fids(engine: sa.Engine, layer: LayerDefinition, fids: Sequence[int]) -> int:
     wanted = sorted({int(fid) for fid in fids})
     deleted = 0
+    boxes: list[EditBox | None] = []
+    rtree = quote(rtree_name(layer.id))
     with writing(engine) as conn:
         require_layer(conn, layer)
         try:
             for chunk in batched(wanted, 10_000):
                 marks = ", ".join("?" for _ in chunk)
+                # the R-tree's float32 bounds are rounded outwards: a box at least as large as the features'
+                box = conn.exec_driver_sql(f"SELECT min(minx), min(miny), max(maxx), max(maxy) FROM {rtree} "
+                                           f"WHERE id IN ({marks})", chunk).one()
+                boxes.append(edits.as_box(box))
                 result = conn.exec_driver_sql(f"DELETE FROM {quote(layer.id)} WHERE fid IN ({marks})", chunk)
                 deleted += result.rowcount
         except sa.exc.OperationalError as exc:
@@ -253,6 +276,6 @@ def delete_where_fids(engine: sa.Engine, layer: LayerDefinition, fids: Sequence[
                 raise LayerNotFound(f"图层不存在 / no collection with id {layer.id!r}") from exc
             raise
         if deleted:
-            bump_data_version(conn, layer)
+            edits.record(conn, layer.id, bump_data_version(conn, layer), boxes)
             _save_extent(conn, layer.id, exact_extent(conn, layer.id))
     return deleted

@@ -11,6 +11,8 @@ them back in order without RETURNING: a small insert reserves exactly what it ne
 reserves growing blocks on a second connection (`nextval` is not transactional, so that is safe
 while the COPY is open) and hands back the unused tail. Records that bring their own fid keep it
 and the sequence is moved past them.
+
+Each batch also logs its union box in the edit log (`edits`), in the same transaction.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ import sqlalchemy as sa
 
 from layers.errors import InvalidFeature, LayerNotFound
 from layers.model import FieldType, LayerDefinition
-from layers.stores.base import FeatureRecord, Progress
+from layers.stores.base import EditBox, FeatureRecord, Progress
+from layers.stores.postgis import edits
 from layers.stores.postgis.geojson_sql import q
 from layers.stores.postgis.platform import bump_data_version, layers_table
 from layers.stores.postgis.support import translate, translated
@@ -103,6 +106,7 @@ def insert(engine: sa.Engine, layer: LayerDefinition, records: Iterable[FeatureR
     first = tuple(itertools.islice(source, BATCH))
     batches = itertools.chain([first], itertools.batched(source, BATCH)) if len(first) == BATCH else [first]
     fids: list[int] = []
+    boxes: list[EditBox | None] = []
     explicit = False
     with translated(layer.id, writing=True), engine.begin() as conn:
         registered = bump_data_version(conn, layer.id) if first else _registered(conn, layer.id)
@@ -130,7 +134,7 @@ def insert(engine: sa.Engine, layer: LayerDefinition, records: Iterable[FeatureR
                         fresh = iter([exact.popleft() for _ in range(wanted)] if small else blocks.take(wanted))
                         explicit = explicit or wanted < len(batch)
                         batch_fids = [next(fresh) if r.fid is None else int(r.fid) for r in batch]
-                        _write(copy, batch_fids, batch, names)
+                        boxes.append(_write(copy, batch_fids, batch, names))
                         fids.extend(batch_fids)
                         if progress is not None and len(fids) - reported >= PROGRESS_STEP:
                             reported = len(fids)
@@ -143,6 +147,7 @@ def insert(engine: sa.Engine, layer: LayerDefinition, records: Iterable[FeatureR
                     "WHERE m > coalesce(pg_sequence_last_value(%(seq)s::regclass), 0)",
                     {"seq": sequence},
                 )
+        edits.record(conn, layer.id, int(registered), boxes)
     if progress is not None:
         progress(len(fids))
     return fids
@@ -152,9 +157,13 @@ def _registered(conn: sa.Connection, layer_id: str) -> str | None:
     return conn.execute(sa.select(layers_table.c.id).where(layers_table.c.id == layer_id)).scalar()
 
 
-def _write(copy: psycopg.Copy, fids: list[int], batch: Sequence[FeatureRecord], names: tuple[str, ...]) -> None:
+def _write(copy: psycopg.Copy, fids: list[int], batch: Sequence[FeatureRecord],
+           names: tuple[str, ...]) -> EditBox | None:
+    """Send one batch; the union box of its geometries (None if none has a box)."""
+    geometries = np.array([record.geometry for record in batch], dtype=object)
     try:
-        wkbs = shapely.to_wkb(np.array([record.geometry for record in batch], dtype=object), output_dimension=2)
+        wkbs = shapely.to_wkb(geometries, output_dimension=2)
+        bounds = shapely.bounds(geometries)
     except (TypeError, shapely.errors.ShapelyError) as exc:
         raise InvalidFeature(f"几何对象无法编码 / geometry cannot be encoded: {exc}", field="geometry") from exc
     try:
@@ -162,6 +171,15 @@ def _write(copy: psycopg.Copy, fids: list[int], batch: Sequence[FeatureRecord], 
             copy.write_row((fid, wkb, *map(record.properties.get, names)))
     except (TypeError, ValueError, OverflowError) as exc:
         raise InvalidFeature(f"属性值类型与字段不符 / a property value does not fit its field: {exc}") from exc
+    return union_box(bounds)
+
+
+def union_box(bounds: np.ndarray) -> EditBox | None:
+    """The union of the finite rows of an (n, 4) bounds array."""
+    finite = bounds[np.isfinite(bounds).all(axis=1)]
+    if finite.size == 0:
+        return None
+    return (float(finite[:, 0].min()), float(finite[:, 1].min()), float(finite[:, 2].max()), float(finite[:, 3].max()))
 
 
 @contextmanager

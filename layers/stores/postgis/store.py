@@ -2,7 +2,8 @@
 
 Owns the engine (a pool sized for a web server, pre-ping), setup (`initialize`: PostGIS and
 the Alembic head under an advisory lock) and the registry (`onemap_layers`, `onemap_meta`);
-reading and writing features is delegated to `reads`, `writes` and `copy`.
+reading and writing features is delegated to `reads`, `writes` and `copy`; the edit log to
+`edits`, and the change watch (LISTEN/NOTIFY) to `watch`.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ import sqlalchemy as sa
 from layers.errors import LayerExists, LayerNotFound, StoreUnavailable
 from layers.model import LayerDefinition
 from layers.query import FeaturePage, FeatureQuery, LayerState, OutputCrs, StoredFeature
-from layers.stores.base import FeatureRecord, FeatureStore, Progress
-from layers.stores.postgis import copy, migrate, writes
+from layers.stores.base import ChangeWatch, Edit, FeatureRecord, FeatureStore, Progress
+from layers.stores.postgis import copy, edits, migrate, writes
 from layers.stores.postgis.platform import (
     REGISTRY_LOCK,
     REGISTRY_REVISION,
@@ -32,6 +33,7 @@ from layers.stores.postgis.tables import (
     evolve_layer_table,
     relation_exists,
 )
+from layers.stores.postgis.watch import NotifyWatch, WriteCounter
 
 _SCHEMES = ("postgresql+psycopg://", "postgresql://", "postgres://")
 
@@ -70,6 +72,8 @@ class PostgisStore(FeatureStore):
         #: Reads are single statements: autocommit spares the BEGIN and ROLLBACK round trips.
         self.read_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self.reader = Reader(self.read_engine)
+        #: Writes made through this object, counted after each one ends (the watch's in-process signal).
+        self.writes = WriteCounter()
 
     def __repr__(self) -> str:
         return f"PostgisStore({self.engine.url.render_as_string(hide_password=True)!r})"
@@ -112,22 +116,28 @@ class PostgisStore(FeatureStore):
                 create_layer_table(conn, layer)
                 position = sa.select(sa.func.coalesce(sa.func.max(layers_table.c.position), 0) + 1)
                 conn.execute(sa.insert(layers_table).values(
-                    id=layer.id, definition=definition, position=position.scalar_subquery()))
+                    id=layer.id, definition=definition, position=position.scalar_subquery(),
+                    data_version=edits.starting_version(layer.id)))
             else:
                 evolve_layer_table(conn, layer)
-                conn.execute(sa.update(layers_table).where(layers_table.c.id == layer.id).values(
+                version = conn.execute(sa.update(layers_table).where(layers_table.c.id == layer.id).values(
                     definition=definition, updated_at=sa.func.now(),
-                    data_version=layers_table.c.data_version + 1))
+                    data_version=layers_table.c.data_version + 1).returning(layers_table.c.data_version)).scalar_one()
+                edits.record_whole_layer(conn, layer.id, version)
             bump_registry_revision(conn)
+        self.writes.bump()
 
     def drop_layer(self, layer_id: str) -> None:
         with translated(layer_id, writing=True), self.engine.begin() as conn:
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": REGISTRY_LOCK})
-            gone = conn.execute(sa.delete(layers_table).where(layers_table.c.id == layer_id)).rowcount
-            if not gone:
+            last = conn.execute(sa.delete(layers_table).where(layers_table.c.id == layer_id)
+                                .returning(layers_table.c.data_version)).scalar()
+            if last is None:
                 raise LayerNotFound(f"图层不存在 / no collection with id {layer_id!r}")
             drop_layer_table(conn, layer_id)
+            edits.forget_layer(conn, layer_id, int(last))
             bump_registry_revision(conn)
+        self.writes.bump()
 
     def layer_state(self, layer: LayerDefinition) -> LayerState:
         return self.reader.layer_state(layer)
@@ -145,14 +155,40 @@ class PostgisStore(FeatureStore):
     # -- writing ----------------------------------------------------------------------------
     def insert(self, layer: LayerDefinition, records: Iterable[FeatureRecord],
                progress: Progress | None = None) -> list[int]:
-        return copy.insert(self.engine, layer, records, progress)
+        with self.writes.counting():
+            return copy.insert(self.engine, layer, records, progress)
 
     def replace(self, layer: LayerDefinition, fid: int, record: FeatureRecord,
                 expected_version: int | None = None) -> StoredFeature:
-        return writes.replace(self.engine, layer, fid, record, expected_version)
+        with self.writes.counting():
+            return writes.replace(self.engine, layer, fid, record, expected_version)
 
     def delete(self, layer: LayerDefinition, fid: int, expected_version: int | None = None) -> None:
-        writes.delete(self.engine, layer, fid, expected_version)
+        with self.writes.counting():
+            writes.delete(self.engine, layer, fid, expected_version)
 
     def delete_where_fids(self, layer: LayerDefinition, fids: Sequence[int]) -> int:
-        return writes.delete_where_fids(self.engine, layer, fids)
+        with self.writes.counting():
+            return writes.delete_where_fids(self.engine, layer, fids)
+
+    # -- change tracking ----------------------------------------------------------------------
+    def instance_id(self) -> str:
+        # The object id of the edit-log table: new whenever the platform tables are created again
+        # (PostgreSQL hands out object ids from a cluster-wide counter that only moves forward).
+        with translated(), self.read_engine.connect() as conn:
+            table = conn.execute(sa.text("SELECT to_regclass('onemap_edits')::oid")).scalar()
+        if table is None:
+            raise StoreUnavailable("平台表未初始化 / platform tables missing: run initialize()")
+        return f"{int(table):x}"
+
+    def layer_versions(self) -> dict[str, int]:
+        statement = sa.select(layers_table.c.id, layers_table.c.data_version)
+        with translated(), self.read_engine.connect() as conn:
+            return {row[0]: int(row[1]) for row in conn.execute(statement)}
+
+    def edits_since(self, layer_id: str, data_version: int) -> list[Edit]:
+        with translated(layer_id), self.read_engine.connect() as conn:
+            return edits.since(conn, layer_id, data_version)
+
+    def change_watch(self) -> ChangeWatch:
+        return NotifyWatch(self.url, self.writes)

@@ -3,7 +3,7 @@
 `UPDATE … WHERE fid = :fid AND _version = :expected`; when no row changes, a second look tells a
 missing feature (FeatureNotFound) from a stale version (VersionConflict with the current one),
 and the transaction is rolled back so nothing changes. Every successful write bumps the layer's
-data version in the same transaction.
+data version and logs the boxes it changed (`edits`) in the same transaction.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from layers.errors import FeatureNotFound, LayerNotFound, VersionConflict
 from layers.model import LayerDefinition
 from layers.query import StoredFeature
 from layers.stores.base import FeatureRecord
+from layers.stores.postgis import edits
 from layers.stores.postgis.dialect import geometry_param
 from layers.stores.postgis.geojson_sql import geometry_sql
 from layers.stores.postgis.platform import bump_data_version, layers_table
@@ -41,22 +42,30 @@ def replace(engine: sa.Engine, layer: LayerDefinition, fid: int, record: Feature
         .returning(table.c.fid, table.c["_version"], table.c["_updated_at"], geometry,
                    *(table.c[name] for name in layer.field_names))
     )
+    old_box = sa.select(*edits.box_columns(table.c.geom)).where(table.c.fid == int(fid)).with_for_update()
     with translated(layer.id, writing=True), engine.begin() as conn:
-        _lock_layer(conn, layer)
+        version = _lock_layer(conn, layer)
+        old = conn.execute(old_box).first()
         row = conn.execute(statement).first()
         if row is None:
             _explain_miss(conn, layer, table, fid)
-        assert row is not None
+        assert row is not None and old is not None
+        new = record.geometry.bounds if not record.geometry.is_empty else None
+        edits.record(conn, layer.id, version, [edits.as_box(old), new])
         return stored_feature(layer, row)
 
 
 def delete(engine: sa.Engine, layer: LayerDefinition, fid: int, expected_version: int | None) -> None:
     table = layer_table(layer)
-    statement = sa.delete(table).where(*_match(table, fid, expected_version)).returning(table.c.fid)
+    statement = (sa.delete(table).where(*_match(table, fid, expected_version))
+                 .returning(table.c.fid, *edits.box_columns(table.c.geom)))
     with translated(layer.id, writing=True), engine.begin() as conn:
-        _lock_layer(conn, layer)
-        if conn.execute(statement).first() is None:
+        version = _lock_layer(conn, layer)
+        row = conn.execute(statement).first()
+        if row is None:
             _explain_miss(conn, layer, table, fid)
+        assert row is not None
+        edits.record(conn, layer.id, version, [edits.as_box(row[1:])])
 
 
 def delete_where_fids(engine: sa.Engine, layer: LayerDefinition, fids: Sequence[int]) -> int:
@@ -70,9 +79,15 @@ def delete_where_fids(engine: sa.Engine, layer: LayerDefinition, fids: Sequence[
         ).first()
         if locked is None:
             raise LayerNotFound(f"图层不存在 / no collection with id {layer.id!r}")
-        deleted = conn.execute(sa.delete(table).where(table.c.fid == sa.any_(fid_list))).rowcount if wanted else 0
+        if not wanted:
+            return 0
+        gone = sa.delete(table).where(table.c.fid == sa.any_(fid_list)).returning(table.c.geom).cte("gone")
+        extent = sa.func.ST_Extent(gone.c.geom)
+        deleted, *box = conn.execute(sa.select(sa.func.count(), *edits.box_columns(extent))).one()
         if deleted:
-            bump_data_version(conn, layer.id)
+            version = bump_data_version(conn, layer.id)
+            assert version is not None
+            edits.record(conn, layer.id, version, [edits.as_box(box)])
         return int(deleted)
 
 
@@ -83,10 +98,12 @@ def _match(table: sa.Table, fid: int, expected_version: int | None) -> list[sa.C
     return conditions
 
 
-def _lock_layer(conn: sa.Connection, layer: LayerDefinition) -> None:
+def _lock_layer(conn: sa.Connection, layer: LayerDefinition) -> int:
     """Bump the data version first: it also checks the layer is registered and orders writers."""
-    if bump_data_version(conn, layer.id) is None:
+    version = bump_data_version(conn, layer.id)
+    if version is None:
         raise LayerNotFound(f"图层不存在 / no collection with id {layer.id!r}")
+    return version
 
 
 def _explain_miss(conn: sa.Connection, layer: LayerDefinition, table: sa.Table, fid: int) -> None:

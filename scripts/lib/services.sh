@@ -1,5 +1,5 @@
-# Sourced by scripts/test.sh: makes sure a PostgreSQL 15 server with PostGIS is running and
-# exports ONEMAP_TEST_POSTGRES_URL (a database where the tests may create databases).
+# Sourced by scripts/test.sh: makes sure a PostgreSQL 15 server with PostGIS is running (exports
+# ONEMAP_TEST_POSTGRES_URL, a database where the tests may create databases) and a Redis server.
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 install_debian_packages() {  # names of missing Debian packages
@@ -29,4 +29,12 @@ ensure_postgres() {
   fi
   export ONEMAP_TEST_POSTGRES_URL="postgresql+psycopg://postgres@127.0.0.1:${port}/postgres"
   psql -q -h 127.0.0.1 -p "$port" -U postgres -d postgres -c "SELECT 1" >/dev/null
+}
+
+ensure_redis() {  # the tile cache's optional Redis tier is tested against a real server
+  if redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then return 0; fi
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
+    --dir /tmp --logfile /tmp/onemap-test-redis.log
+  for _ in 1 2 3 4 5 6 7 8 9 10; do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && return 0; sleep 0.5; done
+  echo "Redis 未能启动 / Redis did not start" >&2; return 1
 }
