@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None, store: FeatureStore | None = No
             yield
         finally:
             close_tile_service(app)
+            registry.close()
             if store is None:
                 opened.close()
 

@@ -16,7 +16,7 @@ import yaml
 
 from layers.errors import LayerNotFound
 from layers.model import LayerDefinition
-from layers.stores.base import FeatureStore
+from layers.stores.base import ChangeWatch, FeatureStore
 
 
 class LayerRegistry:
@@ -25,6 +25,7 @@ class LayerRegistry:
         self._lock = threading.Lock()
         self._revision = -1
         self._layers: dict[str, LayerDefinition] = {}
+        self._watch: ChangeWatch | None = None
 
     def refresh(self) -> None:
         """Reload definitions if another process (or this one) changed them."""
@@ -37,6 +38,23 @@ class LayerRegistry:
             layers = self.store.load_layer_definitions()
             self._layers = {layer.id: layer for layer in layers}
             self._revision = revision
+
+    def peek(self, layer_id: str) -> LayerDefinition | None:
+        """The definition as last loaded, if the store's change watch says nothing was written since
+        (no database round trip); None means "ask `get`". For hot paths such as cached tiles."""
+        with self._lock:
+            if self._watch is None:
+                self._watch = self.store.change_watch()
+            unchanged = not self._watch.changed()
+        if not unchanged or self._revision < 0:
+            return None
+        return self._layers.get(layer_id)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._watch is not None:
+                self._watch.close()
+                self._watch = None
 
     def all(self) -> list[LayerDefinition]:
         self.refresh()

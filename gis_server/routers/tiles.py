@@ -32,6 +32,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from gis_server.etags import not_modified
@@ -143,7 +144,22 @@ def collection_tilejson(request: Request, collection_id: str, tms_id: str) -> Re
 
 @router.api_route("/collections/{collection_id}/tiles" + _TILE_PATH, methods=["GET", "HEAD"],
                   include_in_schema=False)
-def collection_tile(request: Request, collection_id: str, tms_id: str, z: str, row: str, col: str) -> Response:
+async def collection_tile(request: Request, collection_id: str, tms_id: str, z: str, row: str,
+                          col: str) -> Response:
+    """A cached tile is answered on the event loop (no database, no thread); anything else in a thread."""
+    with _problems():
+        layer = services(request).registry.peek(collection_id)
+        if layer is not None:
+            authorize_read(request, layer)
+            _tile_params(request, frozenset({"f"}))
+            address = _address(tms_id, z, row, col)
+            hit = _cached_tile(request, [layer], address)
+            if hit is not None:
+                return hit
+    return await run_in_threadpool(_collection_tile, request, collection_id, tms_id, z, row, col)
+
+
+def _collection_tile(request: Request, collection_id: str, tms_id: str, z: str, row: str, col: str) -> Response:
     with _problems():
         _tile_params(request, frozenset({"f"}))
         address = _address(tms_id, z, row, col)
@@ -262,6 +278,16 @@ def _tile(request: Request, layers: Sequence[LayerDefinition], address: TileAddr
     tile = tile_service(request).tile(shown, address) if shown else _EMPTY
     public = all("public" in layer.read_roles for layer in layers)
     return tile_response(request, tile, public=public, by_caller=by_caller)
+
+
+def _cached_tile(request: Request, layers: Sequence[LayerDefinition], address: TileAddress) -> Response | None:
+    """The response from the memory cache alone, or None (the caller renders in a thread)."""
+    shown = [layer for layer in layers if _shows(layer, address)]
+    tile = tile_service(request).cached(shown, address) if shown else _EMPTY
+    if tile is None:
+        return None
+    public = all("public" in layer.read_roles for layer in layers)
+    return tile_response(request, tile, public=public)
 
 
 def _shows(layer: LayerDefinition, address: TileAddress) -> bool:
