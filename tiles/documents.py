@@ -36,10 +36,10 @@ REL_DATASET = _REL + "dataset"
 ATTRIBUTION = "吉林省交通运输厅 / Jilin Provincial Department of Transport"
 _CONF = "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/"
 _TMS_CONF = "http://www.opengis.net/spec/tms/2.0/conf/"
-#: Conformance classes these documents and `gis_server/routers/tiles.py` implement. Not `oas30`: the
-#: OpenAPI document (`gis_server/openapi.py`) does not describe the tile paths yet.
+#: Conformance classes these documents and `gis_server/routers/tiles.py` implement (with `oas30`,
+#: since `gis_server/openapi_tiles.py` describes the tile paths in `/api`).
 CONFORMANCE_CLASSES = (
-    _CONF + "core", _CONF + "tileset", _CONF + "tilesets-list", _CONF + "geodata-tilesets",
+    _CONF + "core", _CONF + "oas30", _CONF + "tileset", _CONF + "tilesets-list", _CONF + "geodata-tilesets",
     _CONF + "dataset-tilesets", _CONF + "collections-selection", _CONF + "mvt",
     _TMS_CONF + "tilematrixset", _TMS_CONF + "json-tilematrixset",
     _TMS_CONF + "tilesetmetadata", _TMS_CONF + "json-tilesetmetadata",
