@@ -11,11 +11,12 @@ from fastapi.templating import Jinja2Templates
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 
-from gis_server import problems
+from gis_server import cors, problems
 from gis_server.routers import admin, collections, items, landing, styles, tiles, transactions
 from gis_server.security import current_principal
 from gis_server.settings import Settings, get_settings
 from gis_server.state import Services
+from gis_server.tile_fastpath import CachedTileFastPath
 from gis_server.tiles_state import close_tile_service
 from layers.registry import LayerRegistry
 from layers.stores import open_store
@@ -54,13 +55,9 @@ def create_app(settings: Settings | None = None, store: FeatureStore | None = No
     app.state.settings = settings
     problems.install(app)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=["*"],
-        allow_methods=["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"],
-        allow_headers=["*"],
-        expose_headers=["ETag", "Location", "Content-Crs", "Link"],
-    )
+    app.add_middleware(CORSMiddleware, allow_origins=cors.ALLOW_ORIGINS, allow_methods=cors.ALLOW_METHODS,
+                       allow_headers=cors.ALLOW_HEADERS, expose_headers=cors.EXPOSE_HEADERS)
+    app.add_middleware(CachedTileFastPath)  # outermost: a cached tile skips the rest of the stack
     for module in (landing, collections, items, tiles, styles, transactions, admin):
         app.include_router(module.router)
     return app

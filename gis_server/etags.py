@@ -38,7 +38,11 @@ def expected_version(request: Request, fid: int) -> int | None:
 
 
 def not_modified(request: Request, etag: str) -> bool:
-    header = request.headers.get("if-none-match")
+    return matches_none_match(request.headers.get("if-none-match"), etag)
+
+
+def matches_none_match(header: str | None, etag: str) -> bool:
+    """Whether an If-None-Match header value names `etag` (or is `*`)."""
     if header is None:
         return False
     return header.strip() == "*" or etag in _tags(header)

@@ -35,6 +35,12 @@ def tile_service(request: Request) -> TileService:
         return service
 
 
+def cached_tile_service(app: FastAPI, store: object) -> TileService | None:
+    """The app's tile service if one exists over `store` (never creates one: for the fast path)."""
+    service: TileService | None = getattr(app.state, "tile_service", None)
+    return service if service is not None and service.store is store else None
+
+
 def close_tile_service(app: FastAPI) -> None:
     """Close the app's tile service, if one was created (cache files, watch connections)."""
     with _LOCK:

@@ -32,10 +32,9 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from fastapi import APIRouter, Request
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from gis_server.etags import not_modified
+from gis_server.etags import matches_none_match
 from gis_server.links import base_url
 from gis_server.params import reject_unknown
 from gis_server.problems import STATUS_OF, ApiProblem
@@ -144,22 +143,7 @@ def collection_tilejson(request: Request, collection_id: str, tms_id: str) -> Re
 
 @router.api_route("/collections/{collection_id}/tiles" + _TILE_PATH, methods=["GET", "HEAD"],
                   include_in_schema=False)
-async def collection_tile(request: Request, collection_id: str, tms_id: str, z: str, row: str,
-                          col: str) -> Response:
-    """A cached tile is answered on the event loop (no database, no thread); anything else in a thread."""
-    with _problems():
-        layer = services(request).registry.peek(collection_id)
-        if layer is not None:
-            authorize_read(request, layer)
-            _tile_params(request, frozenset({"f"}))
-            address = _address(tms_id, z, row, col)
-            hit = _cached_tile(request, [layer], address)
-            if hit is not None:
-                return hit
-    return await run_in_threadpool(_collection_tile, request, collection_id, tms_id, z, row, col)
-
-
-def _collection_tile(request: Request, collection_id: str, tms_id: str, z: str, row: str, col: str) -> Response:
+def collection_tile(request: Request, collection_id: str, tms_id: str, z: str, row: str, col: str) -> Response:
     with _problems():
         _tile_params(request, frozenset({"f"}))
         address = _address(tms_id, z, row, col)
@@ -274,23 +258,13 @@ def _address(tms_id: str, z: str, row: str, col: str) -> TileAddress:
 
 def _tile(request: Request, layers: Sequence[LayerDefinition], address: TileAddress, *,
           by_caller: bool = False) -> Response:
-    shown = [layer for layer in layers if _shows(layer, address)]
+    shown = [layer for layer in layers if layer_shown(layer, address)]
     tile = tile_service(request).tile(shown, address) if shown else _EMPTY
     public = all("public" in layer.read_roles for layer in layers)
     return tile_response(request, tile, public=public, by_caller=by_caller)
 
 
-def _cached_tile(request: Request, layers: Sequence[LayerDefinition], address: TileAddress) -> Response | None:
-    """The response from the memory cache alone, or None (the caller renders in a thread)."""
-    shown = [layer for layer in layers if _shows(layer, address)]
-    tile = tile_service(request).cached(shown, address) if shown else _EMPTY
-    if tile is None:
-        return None
-    public = all("public" in layer.read_roles for layer in layers)
-    return tile_response(request, tile, public=public)
-
-
-def _shows(layer: LayerDefinition, address: TileAddress) -> bool:
+def layer_shown(layer: LayerDefinition, address: TileAddress) -> bool:
     lo, hi = matrix_range(address.tms, layer.min_zoom, layer.max_zoom)
     return lo <= address.z <= hi
 
@@ -319,20 +293,29 @@ def accepts_gzip(header: str | None) -> bool:
 
 
 def tile_response(request: Request, tile: TileResponse, *, public: bool, by_caller: bool = False) -> Response:
-    """The HTTP response for a tile: encoding, ETag/304 and caching headers (`by_caller`: the content
-    depends on the caller's credentials, so caches vary on Authorization)."""
-    use_gzip = accepts_gzip(request.headers.get("accept-encoding"))
+    """The HTTP response for a tile (see `tile_reply`)."""
+    status, headers, body = tile_reply(tile, request.headers.get("accept-encoding"),
+                                       request.headers.get("if-none-match"), public=public, by_caller=by_caller)
+    if status == 304:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=MVT_MEDIA_TYPE, headers=headers)
+
+
+def tile_reply(tile: TileResponse, accept_encoding: str | None, if_none_match: str | None, *, public: bool,
+               by_caller: bool = False) -> tuple[int, dict[str, str], bytes]:
+    """Status, headers and body for a tile: encoding, ETag/304 and caching headers (`by_caller`: the
+    content depends on the caller's credentials, so caches vary on Authorization). Shared by the
+    route and the cached-tile fast path (`gis_server/tile_fastpath.py`)."""
+    use_gzip = accepts_gzip(accept_encoding)
     etag = tile.etag if use_gzip else tile.etag[:-1] + '-identity"'
     headers = {
         "ETag": etag,
         "Cache-Control": f"{'public' if public else 'private'}, no-cache",
         "Vary": "Accept-Encoding, Authorization" if by_caller else "Accept-Encoding",
     }
-    if not_modified(request, etag):
-        return Response(status_code=304, headers=headers)
+    if matches_none_match(if_none_match, etag):
+        return 304, headers, b""
     if use_gzip:
         headers["Content-Encoding"] = "gzip"
-        body = tile.gzip_body
-    else:
-        body = gzip.decompress(tile.gzip_body)
-    return Response(body, media_type=MVT_MEDIA_TYPE, headers=headers)
+        return 200, headers, tile.gzip_body
+    return 200, headers, gzip.decompress(tile.gzip_body)

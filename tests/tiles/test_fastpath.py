@@ -1,0 +1,72 @@
+"""Cached tiles answered by the raw ASGI fast path: the same bytes and headers as the route, the
+same access rules, and nothing else taken over."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.tiles.conftest import AUTH, CHANGCHUN
+from tests.tiles.test_tiles_api import tile_of
+from tiles.service import TileService
+
+TILE = tile_of("WebMercatorQuad", 12, *CHANGCHUN)
+URL = f"/collections/toll_points/tiles/WebMercatorQuad/{TILE.z}/{TILE.row}/{TILE.col}"
+SECRET_URL = f"/collections/secret_sites/tiles/WebMercatorQuad/{TILE.z}/{TILE.row}/{TILE.col}"
+
+
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """How often the route's path (TileService.tile) and the fast path's (TileService.cached) ran."""
+    counts = {"tile": 0, "cached": 0}
+    tile, cached = TileService.tile, TileService.cached
+
+    def counting_tile(self: TileService, *args: Any) -> Any:
+        counts["tile"] += 1
+        return tile(self, *args)
+
+    def counting_cached(self: TileService, *args: Any) -> Any:
+        counts["cached"] += 1
+        return cached(self, *args)
+
+    monkeypatch.setattr(TileService, "tile", counting_tile)
+    monkeypatch.setattr(TileService, "cached", counting_cached)
+    return counts
+
+
+def test_a_cached_tile_skips_the_route_and_answers_the_same(client: TestClient, calls: dict[str, int]) -> None:
+    headers = {"Accept-Encoding": "gzip", "Origin": "http://dashboard.example"}
+    first = client.get(URL, headers=headers)
+    assert first.status_code == 200 and calls["tile"] == 1
+    second = client.get(URL, headers=headers)
+    assert calls["tile"] == 1 and calls["cached"] >= 1  # answered from memory, not by the route
+    assert second.content == first.content
+    for name in ("etag", "content-type", "content-encoding", "cache-control", "vary",
+                 "access-control-allow-origin", "access-control-expose-headers"):
+        assert second.headers.get(name) == first.headers.get(name), name
+    assert client.get(URL, headers={**headers, "If-None-Match": first.headers["etag"]}).status_code == 304
+    plain = client.get(URL, headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.headers["etag"].endswith('-identity"')
+    assert calls["tile"] == 1
+
+
+def test_the_fast_path_keeps_the_access_rules(client: TestClient, calls: dict[str, int]) -> None:
+    assert client.get(SECRET_URL, headers=AUTH).status_code == 200  # admin renders and caches it
+    anonymous = client.get(SECRET_URL)
+    assert anonymous.status_code == 401
+    assert anonymous.headers["content-type"].startswith("application/problem+json")
+    wrong = client.get(SECRET_URL, headers={"Authorization": "Bearer nope"})
+    assert wrong.status_code == 401
+
+
+def test_anything_but_a_plain_cached_tile_goes_to_the_app(client: TestClient, calls: dict[str, int]) -> None:
+    client.get(URL)
+    bad = client.get(URL + "?f=png")
+    assert bad.status_code == 400 and bad.json()["parameter"] == "f"
+    extra = client.get(URL + "?f=mvt&x=1")
+    assert extra.status_code == 400
+    assert client.get(URL + "?f=mvt").status_code == 200
+    outside = client.get("/collections/toll_points/tiles/WebMercatorQuad/3/99/99")
+    assert outside.status_code == 404
