@@ -15,9 +15,10 @@ SIMPLE_RESPONSE_HEADERS = {
 }
 
 
-def add_simple_cors(headers: dict[str, str]) -> None:
-    """Add to a response for a request with an Origin what Starlette's CORSMiddleware would add."""
-    headers.update(SIMPLE_RESPONSE_HEADERS)
-    vary = headers.get("Vary") or headers.get("vary")
-    headers.pop("vary", None)
+def apply_cors(headers: dict[str, str], *, origin: bool) -> None:
+    """Do to a response what Starlette's CORSMiddleware does under this policy: the allow/expose
+    headers when the request had an Origin, and `Origin` added to `Vary` on every response."""
+    if origin:
+        headers.update(SIMPLE_RESPONSE_HEADERS)
+    vary = headers.pop("Vary", None) or headers.pop("vary", None)
     headers["Vary"] = f"{vary}, Origin" if vary else "Origin"

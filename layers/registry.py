@@ -39,16 +39,26 @@ class LayerRegistry:
             self._layers = {layer.id: layer for layer in layers}
             self._revision = revision
 
-    def peek(self, layer_id: str) -> LayerDefinition | None:
-        """The definition as last loaded, if the store's change watch says nothing was written since
-        (no database round trip); None means "ask `get`". For hot paths such as cached tiles."""
+    def _unchanged(self) -> bool:
+        """True if definitions are loaded and the store's change watch has seen no write since."""
         with self._lock:
             if self._watch is None:
                 self._watch = self.store.change_watch()
             unchanged = not self._watch.changed()
-        if not unchanged or self._revision < 0:
-            return None
-        return self._layers.get(layer_id)
+        return unchanged and self._revision >= 0
+
+    def peek(self, layer_id: str) -> LayerDefinition | None:
+        """The definition as last loaded, if the store's change watch says nothing was written since
+        (no database round trip); None means "ask `get`". For hot paths such as tiles."""
+        return self._layers.get(layer_id) if self._unchanged() else None
+
+    def all_quick(self) -> list[LayerDefinition]:
+        """`all`, without the revision read while the change watch has seen no write."""
+        return list(self._layers.values()) if self._unchanged() else self.all()
+
+    def get_quick(self, layer_id: str) -> LayerDefinition:
+        """`peek`, falling back to `get` (a revision read) when the watch saw a write or the id is unknown."""
+        return self.peek(layer_id) or self.get(layer_id)
 
     def close(self) -> None:
         with self._lock:

@@ -27,7 +27,7 @@ router = APIRouter()
 @router.get("/collections/{collection_id}/items", include_in_schema=False)
 def items(request: Request, collection_id: str) -> Response:
     svc = services(request)
-    layer = svc.registry.get(collection_id)
+    layer = svc.registry.get_quick(collection_id)
     authorize_read(request, layer)
     query, crs = items_query(request.query_params, layer)
     fmt = output_format(request.query_params, request.headers.get("accept"))
@@ -78,7 +78,7 @@ def _page_links(url: str, params: dict[str, str], query: FeatureQuery, page: Fea
 @router.get("/collections/{collection_id}/items/{feature_id}", include_in_schema=False)
 def item(request: Request, collection_id: str, feature_id: str) -> Response:
     svc = services(request)
-    layer = svc.registry.get(collection_id)
+    layer = svc.registry.get_quick(collection_id)
     authorize_read(request, layer)
     reject_unknown(request.query_params, ITEM_PARAMETERS)
     fmt = output_format(request.query_params, request.headers.get("accept"))

@@ -106,7 +106,7 @@ def tile_matrix_set(request: Request, tms_id: str) -> Response:
 
 # -- one collection --------------------------------------------------------------------------------
 def _collection(request: Request, collection_id: str) -> LayerDefinition:
-    layer = services(request).registry.get(collection_id)
+    layer = services(request).registry.get_quick(collection_id)
     authorize_read(request, layer)
     return layer
 
@@ -157,7 +157,7 @@ def _dataset_layers(request: Request) -> tuple[list[LayerDefinition], list[str] 
     raw = request.query_params.get("collections")
     if raw is None:
         roles = principal_of(request).roles
-        return [layer for layer in registry.all() if layer.may_read(roles)], None
+        return [layer for layer in registry.all_quick() if layer.may_read(roles)], None
     prefix = f"{base_url(request)}/collections/"
     names = list(dict.fromkeys(_collection_id(item.strip(), prefix) for item in raw.split(",")))
     bad = [name for name in names if not IDENTIFIER.match(name)]
@@ -170,12 +170,16 @@ def _dataset_layers(request: Request) -> tuple[list[LayerDefinition], list[str] 
         raise errors.InvalidQuery(
             f"collections 最多 {MAX_COLLECTIONS} 个图层 / at most {MAX_COLLECTIONS} collections per request, "
             f"got {len(names)}", parameter="collections")
-    known = {layer.id: layer for layer in registry.all()}
+    known = {layer.id: layer for layer in registry.all_quick()}
     layers = []
     for name in names:
         layer = known.get(name)
-        if layer is None:
-            raise errors.LayerNotFound(f"图层不存在 / no collection with id {name!r}", parameter="collections")
+        if layer is None:  # maybe registered a moment ago: ask the store before saying no
+            try:
+                layer = registry.get(name)
+            except errors.LayerNotFound:
+                raise errors.LayerNotFound(f"图层不存在 / no collection with id {name!r}",
+                                           parameter="collections") from None
         authorize_read(request, layer)
         layers.append(layer)
     return layers, names

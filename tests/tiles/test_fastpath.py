@@ -70,3 +70,18 @@ def test_anything_but_a_plain_cached_tile_goes_to_the_app(client: TestClient, ca
     assert client.get(URL + "?f=mvt").status_code == 200
     outside = client.get("/collections/toll_points/tiles/WebMercatorQuad/3/99/99")
     assert outside.status_code == 404
+
+
+def test_a_cached_dataset_tile_is_answered_the_same(client: TestClient, calls: dict[str, int]) -> None:
+    url = f"/tiles/WebMercatorQuad/{TILE.z}/{TILE.row}/{TILE.col}?collections=toll_points,roads"
+    first = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert first.status_code == 200 and calls["tile"] == 1
+    second = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert calls["tile"] == 1
+    assert second.content == first.content and second.headers["etag"] == first.headers["etag"]
+    assert second.headers["vary"] == first.headers["vary"]
+    # a private layer among them: the caller must be allowed, or the app answers
+    secret = f"/tiles/WebMercatorQuad/{TILE.z}/{TILE.row}/{TILE.col}?collections=roads,secret_sites"
+    assert client.get(secret, headers=AUTH).status_code == 200
+    assert client.get(secret).status_code == 401
+    assert client.get(secret.replace("secret_sites", "no_such_layer")).status_code == 404
