@@ -6,7 +6,8 @@ from typing import Any
 
 from gis_server.links import GEOJSON, HTML, JSON, OPENAPI_JSON, SCHEMA_JSON, link
 from layers.crs import CRS84_URI, SERVED, STORAGE_CRS_URI
-from layers.model import FieldSpec, FieldType, LayerDefinition
+from layers.json_schema import field_schema
+from layers.model import LayerDefinition
 from layers.query import LayerState
 from tiles.documents import landing_links, tileset_links
 
@@ -87,14 +88,6 @@ def collections_document(base: str, docs: list[dict[str, Any]]) -> dict[str, Any
     }
 
 
-_JSON_TYPES = {
-    FieldType.STRING: {"type": "string"},
-    FieldType.INTEGER: {"type": "integer"},
-    FieldType.NUMBER: {"type": "number"},
-    FieldType.BOOLEAN: {"type": "boolean"},
-    FieldType.DATE: {"type": "string", "format": "date"},
-    FieldType.DATETIME: {"type": "string", "format": "date-time"},
-}
 _GEOMETRY_SCHEMA = {
     "Point": "https://geojson.org/schema/Point.json",
     "LineString": "https://geojson.org/schema/LineString.json",
@@ -103,25 +96,6 @@ _GEOMETRY_SCHEMA = {
     "MultiLineString": "https://geojson.org/schema/MultiLineString.json",
     "MultiPolygon": "https://geojson.org/schema/MultiPolygon.json",
 }
-
-
-def field_schema(spec: FieldSpec) -> dict[str, Any]:
-    schema: dict[str, Any] = {"title": spec.title_zh, **_JSON_TYPES[spec.type]}
-    if spec.title_en:
-        schema["description"] = spec.title_en if not spec.description else f"{spec.title_en}: {spec.description}"
-    if spec.max_length:
-        schema["maxLength"] = spec.max_length
-    if spec.enum:
-        values = [int(e.code) if spec.type is FieldType.INTEGER else e.code for e in spec.enum]
-        schema["enum"] = values
-        schema["x-onemap-labels"] = {e.code: e.label_zh for e in spec.enum}
-    if spec.minimum is not None:
-        schema["minimum"] = spec.minimum
-    if spec.maximum is not None:
-        schema["maximum"] = spec.maximum
-    if spec.unit:
-        schema["x-ogc-unit"] = spec.unit
-    return schema
 
 
 def queryables_document(base: str, layer: LayerDefinition, *, schema_only: bool = False) -> dict[str, Any]:

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from gis_server.documents import SERVICE_DESCRIPTION, SERVICE_TITLE, field_schema
+from gis_server.documents import SERVICE_DESCRIPTION, SERVICE_TITLE
 from gis_server.links import GEOJSON, HTML, JSON, OPENAPI_JSON, SCHEMA_JSON
 from gis_server.openapi_tiles import tile_paths
 from gis_server.params import MAX_LIMIT
 from layers.crs import SERVED
+from layers.json_schema import field_schema
 from layers.model import LayerDefinition
 
 PROBLEM = "application/problem+json"

@@ -18,7 +18,8 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
-from layers.model import FieldSpec, FieldType, GeometryType, LayerDefinition
+from layers.json_schema import field_schema
+from layers.model import FieldType, GeometryType, LayerDefinition
 from layers.query import LayerState
 from tiles.matrix_sets import TMS_IDS, WEB_MERCATOR_QUAD, get_tms, matrix_range
 from tiles.model import MVT_MEDIA_TYPE
@@ -49,14 +50,6 @@ _DIMENSION = {
     GeometryType.POINT: 0, GeometryType.MULTIPOINT: 0,
     GeometryType.LINESTRING: 1, GeometryType.MULTILINESTRING: 1,
     GeometryType.POLYGON: 2, GeometryType.MULTIPOLYGON: 2,
-}
-_JSON_TYPES: dict[FieldType, dict[str, str]] = {
-    FieldType.STRING: {"type": "string"},
-    FieldType.INTEGER: {"type": "integer"},
-    FieldType.NUMBER: {"type": "number"},
-    FieldType.BOOLEAN: {"type": "boolean"},
-    FieldType.DATE: {"type": "string", "format": "date"},
-    FieldType.DATETIME: {"type": "string", "format": "date-time"},
 }
 _TILEJSON_TYPES = {FieldType.STRING: "String", FieldType.INTEGER: "Number", FieldType.NUMBER: "Number",
                    FieldType.BOOLEAN: "Boolean", FieldType.DATE: "String", FieldType.DATETIME: "String"}
@@ -200,7 +193,7 @@ def properties_schema(layer: LayerDefinition) -> dict[str, Any]:
         first = first_tile_zoom(layer, spec.name)
         if first is None:
             continue
-        schema = _field_schema(spec)
+        schema = field_schema(spec)
         if first > layer.min_zoom:
             schema["x-onemap-fromZoom"] = first
         properties[spec.name] = schema
@@ -214,21 +207,6 @@ def first_tile_zoom(layer: LayerDefinition, field: str) -> int | None:
         if field in layer.tile_fields(zoom):
             return zoom
     return None
-
-
-def _field_schema(spec: FieldSpec) -> dict[str, Any]:
-    schema: dict[str, Any] = {"title": spec.title_zh, **_JSON_TYPES[spec.type]}
-    if spec.title_en:
-        schema["description"] = spec.title_en
-    if spec.enum:
-        schema["enum"] = [int(e.code) if spec.type is FieldType.INTEGER else e.code for e in spec.enum]
-    if spec.minimum is not None:
-        schema["minimum"] = spec.minimum
-    if spec.maximum is not None:
-        schema["maximum"] = spec.maximum
-    if spec.unit:
-        schema["uom"] = spec.unit
-    return schema
 
 
 def thinning(tms_id: str, layers: Sequence[LayerDefinition]) -> list[dict[str, Any]]:

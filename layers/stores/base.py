@@ -32,6 +32,15 @@ EditBox = tuple[float, float, float, float]
 Edit = tuple[int, EditBox | None]
 
 
+def as_box(values: Sequence[object]) -> EditBox | None:
+    """An edit box from four numbers (minx, miny, maxx, maxy), None when any is missing (an empty or
+    NULL geometry)."""
+    if any(value is None for value in values):
+        return None
+    minx, miny, maxx, maxy = (float(value) for value in values)  # type: ignore[arg-type]
+    return (minx, miny, maxx, maxy)
+
+
 class ChangeWatch(ABC):
     """A cheap, per-process signal that some write may have committed since the last call.
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.live_server import serving
 
 TOKEN = "live-registry-token"
 LAYER_YAML = """
@@ -27,36 +27,13 @@ layers:
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def server(store_url: str, tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    port = _free_port()
     env = {**os.environ, "ONEMAP_DATABASE_URL": store_url, "ONEMAP_ADMIN_TOKEN": TOKEN}
-    onemap = [sys.executable, "-m", "gis_server.cli.main"]
-    subprocess.run([*onemap, "layers"], env=env, check=True, capture_output=True)  # initialize the store
-    proc = subprocess.Popen([*onemap, "serve", "--port", str(port), "--workers", "2"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/collections", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("server did not start")
-    try:
+    command = [sys.executable, "-m", "gis_server.cli.main"]
+    subprocess.run([*command, "layers"], env=env, check=True, capture_output=True)  # initialize the store
+    with serving(lambda port: [*command, "serve", "--port", str(port), "--workers", "2"], env, tmp_path) as base:
         yield base, env
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def _ids_seen_by_many_connections(base: str) -> list[set[str]]:

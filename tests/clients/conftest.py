@@ -9,10 +9,8 @@ type, a temporal field, some nulls) and `stations` (60 points). Real clients the
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -27,6 +25,7 @@ from layers.model import FieldSpec, FieldType, GeometryType, LayerDefinition
 from layers.registry import LayerRegistry
 from layers.stores import open_store
 from layers.stores.base import FeatureRecord
+from tests.live_server import start_server, stop_server
 from tests.sample_layers import ROADS
 
 ADMIN_TOKEN = "clients-admin-token"
@@ -110,12 +109,6 @@ class LiveServer:
         return doc["features"]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _seed(store_url: str) -> None:
     store = open_store(store_url)
     try:
@@ -147,39 +140,10 @@ def _server_env(store_url: str) -> dict[str, str]:
     return env
 
 
-def _log_tail(log: Path) -> str:
-    return log.read_text(encoding="utf-8", errors="replace")[-4000:] if log.exists() else ""
-
-
 def _start(store_url: str, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
     """`onemap serve` on a free port; returns once /collections answers 200."""
-    port = _free_port()
-    log = workdir / f"server-{port}.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "gis_server.cli.main", "serve", "--port", str(port)],
-                                env=_server_env(store_url), cwd=workdir, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"onemap serve exited with {proc.returncode}:\n{_log_tail(log)}")
-        try:
-            if httpx.get(f"{url}/collections", timeout=2).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    _stop(proc)
-    pytest.fail(f"onemap serve did not answer within {START_TIMEOUT_S}s:\n{_log_tail(log)}")
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
+    return start_server(lambda port: [sys.executable, "-m", "gis_server.cli.main", "serve", "--port", str(port)],
+                        _server_env(store_url), workdir)
 
 
 @pytest.fixture(scope="module", params=["geopackage", pytest.param("postgis", marks=pytest.mark.postgis)])
@@ -196,6 +160,6 @@ def live_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     try:
         yield LiveServer(url, request.param, ADMIN_TOKEN)
     finally:
-        _stop(proc)
+        stop_server(proc)
         if request.param == "postgis":
             _empty_postgis(store_url)

@@ -13,15 +13,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import morecantile
 import pytest
 import shapely
@@ -31,6 +28,7 @@ from shapely.geometry import box, shape
 from shapely.geometry.base import BaseGeometry
 
 from tests.conftest import missing
+from tests.live_server import serving
 
 OGRINFO = "/usr/bin/ogrinfo"
 REPO = Path(__file__).resolve().parents[2]
@@ -52,12 +50,6 @@ def app_factory() -> FastAPI:
     return app
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def server(store_url: str, tmp_path: Path) -> Iterator[str]:
     if not Path(OGRINFO).exists():
@@ -65,26 +57,11 @@ def server(store_url: str, tmp_path: Path) -> Iterator[str]:
     env = {**os.environ, "ONEMAP_DATABASE_URL": store_url, "ONEMAP_TILE_CACHE_DIR": str(tmp_path / "tile-cache")}
     subprocess.run([sys.executable, "-m", "gis_server.cli.main", "load-samples"], env=env, check=True,
                    capture_output=True, cwd=REPO, timeout=300)
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "tests.tiles.test_gdal_mvt:app_factory", "--factory",
-                             "--host", "127.0.0.1", "--port", str(port)], env=env, cwd=REPO,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/tileMatrixSets", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("server did not start")
-    try:
+    command = [sys.executable, "-m", "uvicorn", "tests.tiles.test_gdal_mvt:app_factory", "--factory",
+               "--host", "127.0.0.1"]
+    with serving(lambda port: [*command, "--port", str(port)], env, tmp_path, ready_path="/tileMatrixSets",
+                 cwd=REPO) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def ogrinfo(url: str, z: int, x: int, y: int) -> dict[str, list[dict[str, Any]]]:

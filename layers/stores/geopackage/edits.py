@@ -9,11 +9,11 @@ May import: sqlalchemy, layers.stores.base.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 import sqlalchemy as sa
 
-from layers.stores.base import EDIT_LOG_KEEP, Edit, EditBox
+from layers.stores.base import EDIT_LOG_KEEP, Edit, EditBox, as_box
 
 #: Pruning runs when a write's data version is a multiple of this.
 PRUNE_EVERY = 100
@@ -33,13 +33,6 @@ def from_envelope(envelope: tuple[float, float, float, float] | None) -> EditBox
     if envelope is None:
         return None
     minx, maxx, miny, maxy = envelope
-    return (minx, miny, maxx, maxy)
-
-
-def as_box(values: Sequence[object]) -> EditBox | None:
-    if any(value is None for value in values):
-        return None
-    minx, miny, maxx, maxy = (float(value) for value in values)  # type: ignore[arg-type]
     return (minx, miny, maxx, maxy)
 
 

@@ -7,11 +7,11 @@ no box means the whole layer (the layer was re-created or redefined, or older ro
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 import sqlalchemy as sa
 
-from layers.stores.base import EDIT_LOG_KEEP, Edit, EditBox
+from layers.stores.base import EDIT_LOG_KEEP, Edit, EditBox, as_box
 
 metadata = sa.MetaData()
 
@@ -34,14 +34,6 @@ PRUNE_EVERY = 100
 def box_columns(geom: sa.ColumnElement[object]) -> list[sa.ColumnElement[float]]:
     """ST_XMin … ST_YMax of a geometry column (NULL for NULL geometries)."""
     return [sa.func.ST_XMin(geom), sa.func.ST_YMin(geom), sa.func.ST_XMax(geom), sa.func.ST_YMax(geom)]
-
-
-def as_box(values: Sequence[object]) -> EditBox | None:
-    """A box from four numbers, None when any is missing (an empty or NULL geometry)."""
-    if any(value is None for value in values):
-        return None
-    minx, miny, maxx, maxy = (float(value) for value in values)  # type: ignore[arg-type]
-    return (minx, miny, maxx, maxy)
 
 
 def record(conn: sa.Connection, layer_id: str, data_version: int, boxes: Iterable[EditBox | None]) -> None:
