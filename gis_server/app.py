@@ -54,7 +54,9 @@ def create_app(settings: Settings | None = None, store: FeatureStore | None = No
     )
     app.state.settings = settings
     problems.install(app)
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    # Level 4: a 1,000-feature page compresses in a fraction of level 9's time (which ran on the event
+    # loop and cost ~13 ms per 270 KB page) for ~15 % more bytes.
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=4)
     app.add_middleware(CORSMiddleware, allow_origins=cors.ALLOW_ORIGINS, allow_methods=cors.ALLOW_METHODS,
                        allow_headers=cors.ALLOW_HEADERS, expose_headers=cors.EXPOSE_HEADERS)
     app.add_middleware(CachedTileFastPath)  # outermost: a cached tile skips the rest of the stack

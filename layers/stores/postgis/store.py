@@ -62,7 +62,9 @@ class PostgisStore(FeatureStore):
             self.url,
             pool_size=pool_size,
             max_overflow=max_overflow,
-            pool_pre_ping=True,
+            # No pre-ping: it costs a round trip on every checkout. A connection that died (server
+            # restart) fails its statement, SQLAlchemy drops it from the pool, and the request gets a
+            # 503 problem; connections are also recycled every 30 minutes.
             pool_recycle=1800,
             # No server-side prepared statements: a layer dropped and registered again with other
             # column types would break a prepared plan ("cached plan must not change result type").
