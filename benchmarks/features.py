@@ -6,7 +6,8 @@ return the same result counts for every case, then runs every case at each concu
 interleaving the servers case by case so a change in machine load hits all of them alike.
 Results: a markdown table (docs/benchmarks.md) and raw JSON (benchmarks/results/).
 
-`--quick` is a smoke run: 20,000 rows, the line layer only, 1 s per case (about 3 minutes).
+`--quick` is a smoke run: 20,000 rows, the line layer only, 1 s per case (about 2 minutes); its results
+go to var/benchmarks/ (not committed) unless --output/--json say otherwise.
 """
 
 from __future__ import annotations
@@ -58,8 +59,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "'identity' for none)")
     parser.add_argument("--seed", type=int, default=setup_data.DEFAULT_SEED)
     parser.add_argument("--output", type=Path, help="markdown file (default docs/benchmarks.md; quick: "
-                        "benchmarks/results/quick.md)")
-    parser.add_argument("--json", type=Path, help="raw results (default benchmarks/results/features-<rows>.json)")
+                        "var/benchmarks/quick.md)")
+    parser.add_argument("--json", type=Path, help="raw results (default benchmarks/results/features-<rows>.json; "
+                        "quick: var/benchmarks/features-quick-<rows>.json)")
     args = parser.parse_args(argv)
     args.rows = args.rows or (20_000 if args.quick else 1_000_000)
     args.import_rows = args.rows if args.import_rows is None else args.import_rows
@@ -68,8 +70,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.no_fixed_bbox = args.no_fixed_bbox or args.quick
     args.layers = args.layers or (["lines"] if args.quick else ["lines", "points"])
     label = setup_data.size_label(args.rows)
-    args.output = args.output or (REPO / ("benchmarks/results/quick.md" if args.quick else "docs/benchmarks.md"))
-    args.json = args.json or (REPO / f"benchmarks/results/features-{'quick-' if args.quick else ''}{label}.json")
+    if args.quick:
+        args.output = args.output or REPO / "var/benchmarks/quick.md"
+        args.json = args.json or REPO / f"var/benchmarks/features-quick-{label}.json"
+    args.output = args.output or REPO / "docs/benchmarks.md"
+    args.json = args.json or REPO / f"benchmarks/results/features-{label}.json"
     return args
 
 
@@ -121,6 +126,7 @@ def measure(server: servers.Server, case: Case, clients: int, args: argparse.Nam
             "encoding": args.encoding, "case": case.to_json()}
     pids = server.pids
     cpu0 = report.process_cpu_seconds(pids)
+    db0 = report.database_cpu_seconds(args.db_engine)
     busy0 = report.machine_busy_seconds()[0]
     wall0 = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "benchmarks.load"], input=json.dumps(spec), text=True,
@@ -130,8 +136,13 @@ def measure(server: servers.Server, case: Case, clients: int, args: argparse.Nam
         raise RuntimeError(f"load generator failed for {server.name} {case.key}:\n{done.stderr[-2000:]}")
     result: dict[str, Any] = json.loads(done.stdout)
     busy1 = report.machine_busy_seconds()[0]
-    result["server_cores"] = round((report.process_cpu_seconds(pids) - cpu0) / wall, 2)
+    server_cpu = report.process_cpu_seconds(pids) - cpu0
+    db_cpu = sum(t - db0.get(pid, 0.0) for pid, t in report.database_cpu_seconds(args.db_engine).items())
+    sent = result["requests"] + result["warmup_requests"]
+    result["server_cores"] = round(server_cpu / wall, 2)
     result["machine_cores"] = round((busy1 - busy0) / wall, 2)
+    result["server_cpu_ms"] = round(server_cpu * 1000 / max(sent, 1), 2)
+    result["db_cpu_ms"] = round(db_cpu * 1000 / max(sent, 1), 2)
     return result
 
 
@@ -139,13 +150,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     started = time.perf_counter()
     data = setup_data.build(args.admin_url, args.database, args.rows, args.seed)
     machine = report.machine_info(data.url)
+    args.db_engine = report.database_engine(data.url)
     layers = {"lines": data.lines, "points": data.points}
     chosen = [layers[kind] for kind in args.layers]
     cases = build_cases({kind: layers[kind].id for kind in args.layers}, fixed_bbox_case=not args.no_fixed_bbox)
     record: dict[str, Any] = {
-        "command": "python -m benchmarks.features " + shlex.join(sys.argv[1:]),
+        "command": ("python -m benchmarks.features " + shlex.join(sys.argv[1:])).strip(),
         "machine": machine,
-        "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+        "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k != "db_engine"},
         "data": {"rows": args.rows, "seed": args.seed, "build_rates": data.build_rates},
         "servers": {},
         "cases": [],
@@ -193,8 +205,8 @@ def measure_all(cases: list[Case], running: dict[str, servers.Server], args: arg
                 runs[name] = result
                 warn = f" errors={result['errors']} ({result['first_error']})" if result["errors"] else ""
                 log(f"[{done}/{total}] {case.key} c={clients} {name}: {result['rps']:.1f} req/s, "
-                    f"p95 {result['p95_ms']} ms, server {result['server_cores']} cores, "
-                    f"machine {result['machine_cores']} cores{warn}")
+                    f"p95 {result['p95_ms']} ms; CPU per request: server {result['server_cpu_ms']} ms, "
+                    f"PostgreSQL {result['db_cpu_ms']} ms; machine busy {result['machine_cores']} cores{warn}")
             key = str(clients)
             entry["runs"][key] = runs
             entry["ratios"][key] = report.ratios(runs)

@@ -78,8 +78,7 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
     headers = {"Accept-Encoding": spec.get("encoding", "gzip")}
     timeout = httpx.Timeout(spec.get("timeout", 300.0))
     async with httpx.AsyncClient(limits=limits, headers=headers, timeout=timeout) as client:
-        if spec.get("warmup", 0) > 0:
-            await _phase(client, spec, case, spec["warmup"], WARMUP_START)
+        warmup = await _phase(client, spec, case, spec["warmup"], WARMUP_START) if spec.get("warmup") else None
         usage0 = resource.getrusage(resource.RUSAGE_SELF)
         started = time.perf_counter()
         phase = await _phase(client, spec, case, spec["duration"], MEASURED_START)
@@ -97,6 +96,7 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
         "p50_ms": round(float(np.percentile(latencies, 50)), 2) if n else None,
         "p95_ms": round(float(np.percentile(latencies, 95)), 2) if n else None,
         "p99_ms": round(float(np.percentile(latencies, 99)), 2) if n else None,
+        "warmup_requests": len(warmup.latencies) if warmup else 0,
         "mean_kb": round(phase.bytes / max(n, 1) / 1024, 1),
         "client_cpu": round(cpu / elapsed, 3),
     }

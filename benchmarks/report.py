@@ -72,6 +72,18 @@ def process_cpu_seconds(pids: list[int]) -> float:
     return total / ticks
 
 
+def database_engine(database_url: str) -> sa.Engine:
+    return sa.create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1), pool_size=1)
+
+
+def database_cpu_seconds(engine: sa.Engine) -> dict[int, float]:
+    """CPU seconds of every backend connected to the benchmark database (other databases' work excluded)."""
+    with engine.connect() as conn:
+        pids = conn.execute(sa.text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                    "AND pid <> pg_backend_pid()")).scalars().all()
+    return {pid: process_cpu_seconds([pid]) for pid in pids}
+
+
 def machine_busy_seconds() -> tuple[float, float]:
     """(busy, total) CPU seconds of the whole machine since boot, all cores."""
     values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
@@ -131,6 +143,25 @@ def _server_text(name: str, info: dict[str, Any]) -> str:
     return f"{SERVER_TITLES.get(name, name)}{version} ({workers} worker{'s' if workers > 1 else ''})"
 
 
+def _cpu_table(record: dict[str, Any], servers: list[str]) -> list[str]:
+    """CPU milliseconds per request, server process / PostgreSQL backends — less sensitive to other load."""
+    header = ["case", "clients", *(f"{SERVER_TITLES.get(name, name)} server / PostgreSQL" for name in servers)]
+    out = ["CPU per request in ms (server process / PostgreSQL backends of the benchmark database), warm-up "
+           "included — what a request costs, whatever else runs on the machine. Parallel-query workers are "
+           "short-lived processes and not counted, so scans PostgreSQL parallelizes (the CQL2 counts) cost more "
+           "than shown:", "",
+           "| " + " | ".join(header) + " |", "|" + "|".join(["---"] * len(header)) + "|"]
+    for entry in record["cases"]:
+        for clients, runs in entry["runs"].items():
+            cells = [entry["label"], clients]
+            for name in servers:
+                run = runs.get(name)
+                cells.append("n/a" if run is None or "server_cpu_ms" not in run
+                             else f"{run['server_cpu_ms']:.1f} / {run['db_cpu_ms']:.1f}")
+            out.append("| " + " | ".join(cells) + " |")
+    return out
+
+
 def render(record: dict[str, Any]) -> str:
     m = record["machine"]
     s = record["settings"]
@@ -184,7 +215,8 @@ def render(record: dict[str, Any]) -> str:
                     "—" if met is None else ("yes" if met else "**NO**")]
             lines.append("| " + " | ".join(row) + " |")
     lines += ["", "Targets: ≥ 2× tipg's throughput where tipg supports the case, ≥ 5× pygeoapi's. "
-              "⚠: errors or result counts that disagree with OneMap's (see the JSON)."]
+              "⚠: errors or result counts that disagree with OneMap's (see the JSON).", ""]
+    lines += _cpu_table(record, servers)
     notes = [f"- {entry['label']}: {entry['verification']['note']}"
              for entry in record["cases"] if entry["verification"].get("note")]
     if notes:

@@ -79,7 +79,9 @@ def kind_of(name: str) -> tuple[str, int]:
     return kind, int(workers or 1)
 
 
-def start(name: str, database_url: str, layers: list[LayerDefinition], workdir: Path) -> Server:
+def start(name: str, database_url: str, layers: list[LayerDefinition], workdir: Path,
+          extra_env: dict[str, str] | None = None) -> Server:
+    """Start one server; `extra_env` is added to its environment last (e.g. a tile cache directory)."""
     kind, workers = kind_of(name)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ONEMAP_", "TIPG_", "PYGEOAPI_"))}
@@ -97,6 +99,7 @@ def start(name: str, database_url: str, layers: list[LayerDefinition], workdir: 
         env.update(pygeoapi_config.write_config(workdir, database_url, layers, port))
     else:
         raise ValueError(f"unknown server {name!r}")
+    env.update(extra_env or {})
     log_path = workdir / f"{name}.log"
     command = [sys.executable, "-m", "uvicorn", APPS[kind], "--host", "127.0.0.1", "--port", str(port),
                "--workers", str(workers), "--no-access-log", "--log-level", "warning"]

@@ -320,6 +320,30 @@ def _import(store: FeatureStore, layer: LayerDefinition, path: Path, rows: int, 
             "rows_per_s": round(report.rows_written / seconds)}
 
 
+# -- the Jilin samples -----------------------------------------------------------------------------
+def ensure_samples(url: str, log: Log = log_stderr) -> list[str]:
+    """Load the Jilin sample layers into the benchmark database with `onemap load-samples`
+    (idempotent: loaded layers are skipped); their layer ids."""
+    import os
+    import subprocess
+
+    from domains.base import layer_file
+    from layers.registry import load_layer_file
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ONEMAP_")}
+    env["ONEMAP_DATABASE_URL"] = url
+    repo = Path(__file__).resolve().parents[1]
+    env["PYTHONPATH"] = str(repo)
+    done = subprocess.run([sys.executable, "-m", "gis_server.cli.main", "load-samples"], env=env, cwd=repo,
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"onemap load-samples failed ({done.returncode}):\n"
+                           f"{done.stdout[-1000:]}{done.stderr[-2000:]}")
+    for line in done.stdout.splitlines():
+        log(f"[setup] samples: {line}")
+    return [layer.id for layer in load_layer_file(layer_file())]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Build the benchmark tables (optionally time a GeoPackage import).")
     parser.add_argument("--admin-url", default=DEFAULT_ADMIN_URL)
