@@ -44,6 +44,7 @@ from gis_server.state import services
 from gis_server.tiles_state import tile_service
 from layers import errors
 from layers.model import IDENTIFIER, LayerDefinition
+from layers.query import LayerState
 from tiles import documents
 from tiles.matrix_sets import WEB_MERCATOR_QUAD, UnknownTileMatrixSet, get_tms, is_valid, matrix_range
 from tiles.model import MVT_MEDIA_TYPE, RenderedTile, TileAddress
@@ -105,6 +106,11 @@ def tile_matrix_set(request: Request, tms_id: str) -> Response:
 
 
 # -- one collection --------------------------------------------------------------------------------
+def _states(request: Request, layers: Sequence[LayerDefinition]) -> list[LayerState]:
+    store = services(request).store
+    return [store.layer_state(layer) for layer in layers]
+
+
 def _collection(request: Request, collection_id: str) -> LayerDefinition:
     layer = services(request).registry.get_quick(collection_id)
     authorize_read(request, layer)
@@ -125,7 +131,7 @@ def collection_tileset(request: Request, collection_id: str, tms_id: str) -> Res
         _json_only(request)
         get_tms(tms_id)
         layer = _collection(request, collection_id)
-        states = [services(request).store.layer_state(layer)]
+        states = _states(request, [layer])
         return json_response(documents.tileset_document(base_url(request), tms_id, [layer], states,
                                                         collection_id=collection_id))
 
@@ -136,7 +142,7 @@ def collection_tilejson(request: Request, collection_id: str, tms_id: str) -> Re
         _json_only(request)
         _tilejson_tms(tms_id)
         layer = _collection(request, collection_id)
-        states = [services(request).store.layer_state(layer)]
+        states = _states(request, [layer])
         return json_response(documents.tilejson_document(base_url(request), [layer], states,
                                                          collection_id=collection_id))
 
@@ -213,8 +219,7 @@ def dataset_tileset(request: Request, tms_id: str) -> Response:
         _json_only(request, frozenset({"f", "collections"}))
         get_tms(tms_id)
         layers, names = _dataset_metadata_layers(request)
-        store = services(request).store
-        states = [store.layer_state(layer) for layer in layers]
+        states = _states(request, layers)
         return json_response(documents.tileset_document(base_url(request), tms_id, layers, states,
                                                         collection_id=None, collections=names))
 
@@ -225,8 +230,7 @@ def dataset_tilejson(request: Request, tms_id: str) -> Response:
         _json_only(request, frozenset({"f", "collections"}))
         _tilejson_tms(tms_id)
         layers, names = _dataset_metadata_layers(request)
-        store = services(request).store
-        states = [store.layer_state(layer) for layer in layers]
+        states = _states(request, layers)
         return json_response(documents.tilejson_document(base_url(request), layers, states,
                                                          collection_id=None, collections=names))
 
