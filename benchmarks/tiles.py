@@ -20,7 +20,7 @@ tipg) and the composite `collections=lines,points` (OneMap only: tipg has no mul
 The samples' composite (all nine sample layers in one tile) is sized over the trace too.
 Results: a section of docs/benchmarks.md between `<!-- tiles:start -->` and `<!-- tiles:end -->`
 and raw JSON in benchmarks/results/tiles-<rows>.json. `--quick`: 20,000-row tables, two trace
-sessions, 2 s runs, no second OneMap, about 2 minutes.
+sessions, 2 s runs, no second OneMap, about a minute.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rows", type=int, help="features per layer (default 1,000,000; 20,000 with --quick)")
     parser.add_argument("--seed", type=int, default=setup_data.DEFAULT_SEED)
     parser.add_argument("--quick", action="store_true", help="smoke run: 20,000 rows, 2 trace sessions, 2 s runs, "
-                        "no warm-up, OneMap with one worker only (about 2 minutes)")
+                        "no warm-up, OneMap with one worker only (about a minute)")
     parser.add_argument("--duration", type=int, help="seconds per cached/light run (default 10; quick 2)")
     parser.add_argument("--warmup", type=int, help="warm-up seconds before each cached/light run (default 2; quick 0)")
     parser.add_argument("--connections", type=int, default=32, help="wrk connections (default 32)")

@@ -15,6 +15,8 @@ from layers.model import LayerDefinition
 MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 #: Every tile, gzip-compressed, stays at or under this size at every zoom.
 MAX_TILE_BYTES = 500 * 1024
+#: gzip level of every served tile; the size budget measures with the same level.
+TILE_GZIP_LEVEL = 6
 #: MVT extent (tile coordinate space) used everywhere.
 EXTENT = 4096
 

@@ -10,7 +10,7 @@ import gzip
 import hashlib
 from dataclasses import dataclass
 
-from tiles.model import RenderedTile
+from tiles.model import TILE_GZIP_LEVEL, RenderedTile
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +25,6 @@ class TileResponse:
 def compress(tile: RenderedTile) -> TileResponse:
     """gzip the tile (fixed mtime: same tile, same bytes); the ETag is a hash of the MVT itself,
     so a tile re-rendered after an edit elsewhere keeps its ETag and clients keep their 304s."""
-    body = gzip.compress(tile.data, compresslevel=6, mtime=0)
+    body = gzip.compress(tile.data, compresslevel=TILE_GZIP_LEVEL, mtime=0)
     etag = '"' + hashlib.blake2b(tile.data, digest_size=12).hexdigest() + '"'
     return TileResponse(body, etag, empty=not tile.data)

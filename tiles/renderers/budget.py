@@ -20,17 +20,15 @@ import dataclasses
 import gzip
 from collections.abc import Callable, Mapping
 
-from tiles.model import MAX_TILE_BYTES, LayerTileStats, RenderedTile
+from tiles.model import MAX_TILE_BYTES, TILE_GZIP_LEVEL, LayerTileStats, RenderedTile
 
 #: Renders a tile with these per-layer feature limits (layer id → limit; 0 leaves the layer out).
 RenderFn = Callable[[Mapping[str, int]], RenderedTile]
 
-#: The compression level the tile service uses (`tiles.service.compress`).
-GZIP_LEVEL = 6
 
 
 def gzip_size(data: bytes) -> int:
-    return len(gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0))
+    return len(gzip.compress(data, compresslevel=TILE_GZIP_LEVEL, mtime=0))
 
 
 def surely_fits(data: bytes, max_bytes: int = MAX_TILE_BYTES) -> bool:

@@ -68,9 +68,13 @@ def _build(layers: tuple[LayerDefinition, ...], zoom: int, frame: Frame, limits:
     return tile_statement([plan_layer(layer, zoom) for layer in layers], frame, limits)
 
 
-def tile_engine(store: PostgisStore, *, pool_size: int = 8, max_overflow: int = 8,
+def tile_engine(store: PostgisStore, *, pool_size: int = 16, max_overflow: int = 0,
                 prepare_threshold: int | None = 5) -> sa.Engine:
-    """A pool on the store's database for tile statements (see the module docstring)."""
+    """A pool on the store's database for tile statements (see the module docstring).
+
+    A steady pool, no overflow: an overflow connection is closed when returned to a full pool, and
+    a new backend's first tile costs ~60 ms of PostGIS/PROJ set-up against ~2 ms on a warm one
+    (docs/benchmarks.md, tiles)."""
     engine = sa.create_engine(
         store.url,
         pool_size=pool_size,
