@@ -9,10 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.tiles.conftest import AUTH, CHANGCHUN
-from tests.tiles.test_tiles_api import tile_of
+from tests.tiles.mvt import address_at
 from tiles.service import TileService
 
-TILE = tile_of("WebMercatorQuad", 12, *CHANGCHUN)
+TILE = address_at(*CHANGCHUN, 12)
 URL = f"/collections/toll_points/tiles/WebMercatorQuad/{TILE.z}/{TILE.row}/{TILE.col}"
 SECRET_URL = f"/collections/secret_sites/tiles/WebMercatorQuad/{TILE.z}/{TILE.row}/{TILE.col}"
 

@@ -27,6 +27,7 @@ from layers.model import FieldSpec, FieldType, GeometryType, LayerDefinition, Ti
 from layers.registry import LayerRegistry, load_layer_file
 from layers.stores import open_store
 from layers.stores.base import FeatureRecord
+from tests.tiles.mvt import WEB, address_at, decode, expected_units
 from tiles.matrix_sets import get_tms
 from tiles.model import EXTENT, MAX_TILE_BYTES, LayerTileStats, RenderedTile, TileAddress
 from tiles.renderers import renderer_for
@@ -36,26 +37,8 @@ from tiles.renderers.python import PythonTileRenderer
 
 pytestmark = pytest.mark.postgis
 
-WEB = "WebMercatorQuad"
 CHANGCHUN = (125.3245, 43.8868)
 PROVINCE = (121.6, 40.9, 131.3, 46.3)
-
-
-def decode(data: bytes) -> dict:
-    return mapbox_vector_tile.decode(data, default_options={"y_coord_down": True})
-
-
-def address_at(lon: float, lat: float, z: int, tms_id: str = WEB) -> TileAddress:
-    tile = get_tms(tms_id).tile(lon, lat, z)
-    return TileAddress(tms_id, z, tile.y, tile.x)
-
-
-def expected_pixel(lon: float, lat: float, address: TileAddress) -> tuple[float, float]:
-    """Where MVT puts a point: (0, 0) at the tile's top-left corner, EXTENT units per side."""
-    tms = get_tms(address.tms)
-    box = tms.xy_bounds(morecantile.Tile(x=address.col, y=address.row, z=address.z))
-    x, y = tms.xy(lon, lat) if address.tms == WEB else (lon, lat)
-    return ((x - box.left) / (box.right - box.left) * EXTENT, (box.top - y) / (box.top - box.bottom) * EXTENT)
 
 
 def gz(data: bytes) -> int:
@@ -149,7 +132,7 @@ def test_a_point_lands_on_its_tile_coordinates(registry, renderer, tms_id, z):
     address = address_at(*where, z, tms_id)
     (feature,) = decode(renderer.render([layer], address).data)["stations"]["features"]
     x, y = feature["geometry"]["coordinates"]
-    ex, ey = expected_pixel(*where, address)
+    ex, ey = expected_units(*where, address)
     assert abs(x - ex) <= 1 and abs(y - ey) <= 1
 
 
@@ -255,8 +238,8 @@ def test_drop_densest_spreads_survivors_over_the_map_rather_than_cutting_a_corne
     coords = np.array([f["geometry"]["coordinates"] for f in features])
     assert 50 <= len(coords) <= 200
     # survivors in every quarter of the province's part of the tile, not the first rows found
-    x0, y0 = expected_pixel(PROVINCE[0], PROVINCE[3], address)
-    x1, y1 = expected_pixel(PROVINCE[2], PROVINCE[1], address)
+    x0, y0 = expected_units(PROVINCE[0], PROVINCE[3], address)
+    x1, y1 = expected_units(PROVINCE[2], PROVINCE[1], address)
     mx, my = (max(x0, 0) + min(x1, EXTENT)) / 2, (max(y0, 0) + min(y1, EXTENT)) / 2
     quarters = {(bool(x < mx), bool(y < my)) for x, y in coords}
     assert len(quarters) == 4
@@ -274,7 +257,7 @@ def test_coalesce_merges_a_cell_into_one_point_with_its_count(registry, renderer
     (feature,) = decode(renderer.render([layer], address).data)["incidents"]["features"]
     assert feature["id"] == fids[3]  # the highest grade speaks for the cell
     assert feature["properties"] == {"name": "n3", "grade": 3, "point_count": 4, "domain": "test_domain"}
-    ex, ey = expected_pixel(*CHANGCHUN, address)
+    ex, ey = expected_units(*CHANGCHUN, address)
     x, y = feature["geometry"]["coordinates"]
     assert abs(x - ex) <= 1 and abs(y - ey) <= 1  # at the members' mean position
 

@@ -8,7 +8,6 @@ import tempfile
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import mapbox_vector_tile
 import morecantile
 import numpy as np
 import pytest
@@ -30,6 +29,7 @@ from layers.query import OutputCrs
 from layers.registry import load_layer_file
 from layers.stores import open_store
 from layers.stores.base import FeatureRecord, FeatureStore
+from tests.tiles.mvt import WEB, address_at, decode, expected_pixel
 from tiles.matrix_sets import get_tms
 from tiles.model import EXTENT, MAX_TILE_BYTES, LayerTileStats, TileAddress
 from tiles.plan import plan_layer
@@ -37,28 +37,8 @@ from tiles.renderers import renderer_for
 from tiles.renderers.python import BUFFER, PythonTileRenderer
 from tiles.renderers.thinning import POINT_COUNT
 
-WEB = "WebMercatorQuad"
 CHANGCHUN = (125.3245, 43.8868)
 PROVINCE = (120.5, 40.0, 132.0, 47.0)
-
-
-def decode(data: bytes) -> dict:
-    return mapbox_vector_tile.decode(data, default_options={"y_coord_down": True})
-
-
-def address_at(lon: float, lat: float, z: int, tms_id: str = WEB) -> TileAddress:
-    tile = get_tms(tms_id).tile(lon, lat, z)
-    return TileAddress(tms_id, z, tile.y, tile.x)
-
-
-def expected_pixel(lon: float, lat: float, address: TileAddress) -> tuple[int, int]:
-    """Where MVT 2.1 puts a point: (0, 0) at the tile's top-left corner, EXTENT units per side."""
-    tms = get_tms(address.tms)
-    tile = morecantile.Tile(x=address.col, y=address.row, z=address.z)
-    box = tms.xy_bounds(tile)
-    x, y = (lon, lat) if address.tms != WEB else tms.xy(lon, lat)
-    return (round((x - box.left) / (box.right - box.left) * EXTENT),
-            round((box.top - y) / (box.top - box.bottom) * EXTENT))
 
 
 # -- the Jilin samples -----------------------------------------------------------------------------

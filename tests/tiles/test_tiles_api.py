@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 from typing import Any
 
-import mapbox_vector_tile
 import morecantile
 import pytest
 from fastapi.testclient import TestClient
@@ -15,9 +14,10 @@ from gis_server.routers.tiles import MAX_COLLECTIONS, accepts_gzip
 from layers.stores.base import FeatureRecord
 from tests.sample_layers import ROADS
 from tests.tiles.conftest import AUTH, CHANGCHUN, POINTS
+from tests.tiles.mvt import address_at, decode, expected_units
 from tiles.documents import landing_links, tileset_links
-from tiles.matrix_sets import get_tms, lonlat_bounds, tile_bounds
-from tiles.model import EXTENT, MVT_MEDIA_TYPE, TileAddress
+from tiles.matrix_sets import get_tms, lonlat_bounds
+from tiles.model import EXTENT, MVT_MEDIA_TYPE
 from tiles.plan import thinned_zooms
 
 MVT_REL = "http://www.opengis.net/def/rel/ogc/1.0/"
@@ -26,23 +26,6 @@ MVT_REL = "http://www.opengis.net/def/rel/ogc/1.0/"
 
 def rel(doc: dict[str, Any], name: str) -> list[dict[str, Any]]:
     return [link for link in doc["links"] if link["rel"] == name]
-
-
-def tile_of(tms_id: str, z: int, lon: float, lat: float) -> TileAddress:
-    tile = get_tms(tms_id).tile(lon, lat, z)
-    return TileAddress(tms_id, z, tile.y, tile.x)
-
-
-def decode(body: bytes) -> dict[str, Any]:
-    return mapbox_vector_tile.decode(body, default_options={"y_coord_down": True})
-
-
-def expected_units(address: TileAddress, lon: float, lat: float) -> tuple[float, float]:
-    """Where a lon/lat point must land in MVT units of a tile (y down from the top edge)."""
-    minx, miny, maxx, maxy, _srid = tile_bounds(address)
-    if address.tms == "WebMercatorQuad":
-        lon, lat = morecantile.tms.get("WebMercatorQuad").xy(lon, lat)
-    return (lon - minx) / (maxx - minx) * EXTENT, (maxy - lat) / (maxy - miny) * EXTENT
 
 
 # -- metadata ----------------------------------------------------------------------------------------
@@ -153,7 +136,7 @@ def test_tilejson_template_fetches_the_tile_with_the_feature(client: TestClient)
 
 @pytest.mark.parametrize("tms_id", ["WebMercatorQuad", "WorldCRS84Quad", "CGCS2000Quad"])
 def test_point_lands_where_it_belongs(client: TestClient, tms_id: str) -> None:
-    address = tile_of(tms_id, 11, *CHANGCHUN)
+    address = address_at(*CHANGCHUN, 11, tms_id)
     response = client.get(f"/collections/toll_points/tiles/{tms_id}/{address.z}/{address.row}/{address.col}")
     assert response.status_code == 200
     assert response.headers["content-type"] == MVT_MEDIA_TYPE
@@ -162,13 +145,13 @@ def test_point_lands_where_it_belongs(client: TestClient, tms_id: str) -> None:
     [feature] = layer["features"]
     assert feature["geometry"]["type"] == "Point"
     x, y = feature["geometry"]["coordinates"]
-    ex, ey = expected_units(address, *CHANGCHUN)
+    ex, ey = expected_units(*CHANGCHUN, address)
     assert abs(x - ex) <= 1 and abs(y - ey) <= 1
 
 
 def test_properties_follow_the_tile_plan(client: TestClient) -> None:
-    near = tile_of("WebMercatorQuad", 12, *CHANGCHUN)
-    far = tile_of("WebMercatorQuad", 8, *CHANGCHUN)
+    near = address_at(*CHANGCHUN, 12, "WebMercatorQuad")
+    far = address_at(*CHANGCHUN, 8, "WebMercatorQuad")
     [detailed] = decode(client.get(f"/collections/toll_points/tiles/WebMercatorQuad/12/{near.row}/{near.col}")
                         .content)["toll_points"]["features"]
     assert detailed["properties"] == {"name": "长春站", "fee": 15.5, "opened": "2010-09-01", "domain": "base"}
@@ -178,7 +161,7 @@ def test_properties_follow_the_tile_plan(client: TestClient) -> None:
 
 
 def test_dataset_tile_has_one_layer_per_collection(client: TestClient) -> None:
-    address = tile_of("WebMercatorQuad", 10, *CHANGCHUN)
+    address = address_at(*CHANGCHUN, 10, "WebMercatorQuad")
     path = f"/tiles/WebMercatorQuad/10/{address.row}/{address.col}"
     both = decode(client.get(path, params={"collections": "roads,toll_points"}).content)
     assert set(both) == {"roads", "toll_points"}
@@ -193,7 +176,7 @@ def test_dataset_tile_has_one_layer_per_collection(client: TestClient) -> None:
 
 def test_layers_outside_their_zooms_are_left_out(client: TestClient) -> None:
     for z, shown in ((4, False), (5, True)):  # toll_points starts at zoom 5
-        address = tile_of("WebMercatorQuad", z, *CHANGCHUN)
+        address = address_at(*CHANGCHUN, z, "WebMercatorQuad")
         body = client.get(f"/tiles/WebMercatorQuad/{z}/{address.row}/{address.col}",
                           params={"collections": "roads,toll_points"}).content
         assert ("toll_points" in decode(body)) is shown
@@ -214,7 +197,7 @@ def _raw(client: TestClient, url: str, headers: dict[str, str]) -> tuple[Any, by
 
 
 def test_gzip_when_accepted_and_plain_otherwise(client: TestClient) -> None:
-    address = tile_of("WebMercatorQuad", 12, *CHANGCHUN)
+    address = address_at(*CHANGCHUN, 12, "WebMercatorQuad")
     url = f"/collections/toll_points/tiles/WebMercatorQuad/12/{address.row}/{address.col}"
     zipped, raw_zipped = _raw(client, url, {"Accept-Encoding": "gzip, deflate"})
     assert zipped.headers["content-encoding"] == "gzip"
@@ -236,7 +219,7 @@ def test_accept_encoding_parsing() -> None:
 
 
 def test_etag_revalidation_and_edits(client: TestClient, tile_store: Any) -> None:
-    address = tile_of("WebMercatorQuad", 12, *CHANGCHUN)
+    address = address_at(*CHANGCHUN, 12, "WebMercatorQuad")
     url = f"/collections/toll_points/tiles/WebMercatorQuad/12/{address.row}/{address.col}"
     first = client.get(url)
     etag = first.headers["etag"]
@@ -252,7 +235,7 @@ def test_etag_revalidation_and_edits(client: TestClient, tile_store: Any) -> Non
 
 
 def test_private_layers_need_a_role_and_are_not_publicly_cacheable(client: TestClient) -> None:
-    address = tile_of("WebMercatorQuad", 12, 125.33, 43.88)
+    address = address_at(125.33, 43.88, 12, "WebMercatorQuad")
     url = f"/collections/secret_sites/tiles/WebMercatorQuad/12/{address.row}/{address.col}"
     denied = client.get(url)
     assert denied.status_code == 401 and denied.headers["content-type"] == "application/problem+json"
@@ -264,7 +247,7 @@ def test_private_layers_need_a_role_and_are_not_publicly_cacheable(client: TestC
 
 
 def test_head_gives_the_headers_without_a_body(client: TestClient) -> None:
-    address = tile_of("WebMercatorQuad", 12, *CHANGCHUN)
+    address = address_at(*CHANGCHUN, 12, "WebMercatorQuad")
     response = client.head(f"/collections/toll_points/tiles/WebMercatorQuad/12/{address.row}/{address.col}")
     assert response.status_code == 200 and response.content == b""
     assert response.headers["content-type"] == MVT_MEDIA_TYPE and response.headers["etag"]
