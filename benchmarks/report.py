@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 
 SERVER_TITLES = {"onemap": "OneMap", "tipg": "tipg", "pygeoapi": "pygeoapi", "onemap_w2": "OneMap ×2",
-                 "onemap_w4": "OneMap ×4"}
+                 "onemap_w4": "OneMap ×4", "onemap_exact": "OneMap, exact counts"}
 TARGET_VS = {"tipg": 2.0, "pygeoapi": 5.0}
 IMPORT_TARGET = 50_000
 START, END = "<!-- results:start -->", "<!-- results:end -->"

@@ -29,8 +29,9 @@ from benchmarks import pygeoapi_config
 from layers.model import LayerDefinition
 
 SERVERS = ("onemap", "tipg", "pygeoapi")
-#: Extra rows: OneMap with more workers (`onemap_w2` = two workers).
-EXTRA = ("onemap_w2", "onemap_w4")
+#: Extra rows: OneMap with more workers (`onemap_w2` = two workers), and OneMap counting every
+#: `numberMatched` exactly (`onemap_exact`: `ONEMAP_COUNT_BUDGET_MS=0`, measured on the CQL2 cases).
+EXTRA = ("onemap_w2", "onemap_w4", "onemap_exact")
 APPS = {"onemap": "gis_server.asgi:app", "tipg": "tipg.main:app", "pygeoapi": "pygeoapi.starlette_app:APP"}
 REPO = Path(__file__).resolve().parents[1]
 
@@ -74,7 +75,9 @@ def free_port() -> int:
 
 
 def kind_of(name: str) -> tuple[str, int]:
-    """`onemap_w2` → ("onemap", 2); `tipg` → ("tipg", 1)."""
+    """`onemap_w2` → ("onemap", 2); `tipg` → ("tipg", 1); `onemap_exact` → ("onemap", 1)."""
+    if name == "onemap_exact":
+        return "onemap", 1
     kind, _, workers = name.partition("_w")
     return kind, int(workers or 1)
 
@@ -89,6 +92,8 @@ def start(name: str, database_url: str, layers: list[LayerDefinition], workdir: 
     collections = {layer.id: layer.id for layer in layers}
     if kind == "onemap":
         env["ONEMAP_DATABASE_URL"] = database_url
+        if name == "onemap_exact":
+            env["ONEMAP_COUNT_BUDGET_MS"] = "0"
     elif kind == "tipg":
         env["DATABASE_URL"] = database_url
         env["TIPG_DB_SCHEMAS"] = json.dumps(["public"])

@@ -1,22 +1,27 @@
-"""Cached tiles without the framework: a raw ASGI layer in front of the app.
+"""Tiles without the framework: a raw ASGI layer in front of the app.
 
 A `GET`/`HEAD` of `/collections/{id}/tiles/{tms}/{z}/{row}/{col}` (or of the dataset tile
-`/tiles/{tms}/{z}/{row}/{col}?collections=a,b` naming its layers by id) whose tile is in the tile
-service's memory cache at the current data versions is answered here: the same authentication
-(`security.authenticate`), the same read check (`LayerDefinition.may_read`), the same headers
-(`routers.tiles.tile_reply`, the CORS policy of `gis_server.cors`) as the route — without routing,
-dependency resolution or middleware. Anything else — a miss, a query parameter other than
+`/tiles/{tms}/{z}/{row}/{col}?collections=a,b` naming its layers by id) is answered here once the
+app's tile service exists: from the memory cache on the event loop when it holds the tile at the
+current data versions, otherwise by `TileService.tile` in a worker thread (the other cache tiers,
+then the renderer) — with the same authentication (`security.authenticate`), the same read check
+(`LayerDefinition.may_read`), the same headers (`routers.tiles.tile_reply`, the CORS policy of
+`gis_server.cors`) as the route, but without routing, dependency resolution or middleware, which
+cost more Python time than a light tile's SQL. Anything else — a query parameter other than
 `f=mvt` (and `collections` on dataset tiles), a refused caller, a layer the registry's change
-watch cannot vouch for, an error — goes on to the app unchanged, which answers it (and reports
-errors) as usual.
+watch cannot vouch for, a tile no layer is shown in, any error (rendering included) — goes on
+to the app unchanged, which answers it (and reports errors) as usual.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
+import anyio.to_thread
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gis_server.cors import apply_cors
@@ -24,14 +29,30 @@ from gis_server.problems import ApiProblem
 from gis_server.routers.tiles import MAX_COLLECTIONS, layer_shown, tile_reply
 from gis_server.security import authenticate
 from gis_server.tiles_state import cached_tile_service
+from layers.model import LayerDefinition
 from tiles.matrix_sets import TMS_IDS, is_valid
 from tiles.model import MVT_MEDIA_TYPE, TileAddress
+from tiles.service import TileResponse, TileService
 
 log = logging.getLogger("onemap")
 _TILE = re.compile(r"^(?:/collections/([a-z][a-z0-9_]{0,62}))?/tiles/([A-Za-z0-9]+)"
                    r"/([0-9]{1,2})/([0-9]{1,10})/([0-9]{1,10})$")
 _IDS = re.compile(r"^[a-z][a-z0-9_]{0,62}(,[a-z][a-z0-9_]{0,62})*$")
 _CONTENT_TYPE = MVT_MEDIA_TYPE.encode()
+
+
+_Reply = tuple[int, list[tuple[bytes, bytes]], bytes]
+
+
+@dataclass(frozen=True)
+class _TileRequest:
+    """A tile request the fast path may answer: who may see it, where it is, what it shows."""
+
+    service: TileService
+    shown: Sequence[LayerDefinition]
+    address: TileAddress
+    headers: dict[str, str]
+    public: bool
 
 
 class CachedTileFastPath:
@@ -42,11 +63,7 @@ class CachedTileFastPath:
         if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
             match = _TILE.match(scope["path"])
             if match is not None:
-                try:
-                    reply = self._cached(scope, match)
-                except Exception:  # the app will answer (and report) whatever went wrong
-                    log.exception("tile fast path failed; handing the request to the app")
-                    reply = None
+                reply = await self._answer(scope, match)
                 if reply is not None:
                     status, headers, body = reply
                     await send({"type": "http.response.start", "status": status, "headers": headers})
@@ -54,40 +71,56 @@ class CachedTileFastPath:
                     return
         await self.app(scope, receive, send)
 
-    def _cached(self, scope: Scope, match: re.Match[str]) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
-        layer_id, tms_id, z, row, col = match.groups()
-        params = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
-        names = _layer_names(layer_id, params)
-        app = scope.get("app")
-        services = getattr(getattr(app, "state", None), "services", None)
-        if names is None or services is None or tms_id not in TMS_IDS:
-            return None
-        address = TileAddress(tms_id, int(z), int(row), int(col))
-        if not is_valid(address):
-            return None
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+    async def _answer(self, scope: Scope, match: re.Match[str]) -> _Reply | None:
         try:
-            principal = authenticate(headers.get("authorization"), services.settings)
-        except ApiProblem:
+            request = _tile_request(scope, match)
+            if request is None:
+                return None
+            tile = request.service.cached(request.shown, request.address)
+            if tile is None:
+                tile = await anyio.to_thread.run_sync(request.service.tile, request.shown, request.address)
+            return _reply(request, tile)
+        except Exception:  # the app will answer (and report) whatever went wrong
+            log.exception("tile fast path failed; handing the request to the app")
             return None
-        layers = [services.registry.peek(name) for name in names]
-        if not all(layer is not None and layer.may_read(principal.roles) for layer in layers):
-            return None
-        service = cached_tile_service(app, services.store)
-        if service is None:
-            return None
-        shown = [layer for layer in layers if layer is not None and layer_shown(layer, address)]
-        tile = service.cached(shown, address) if shown else None
-        if tile is None:
-            return None
-        public = all(layer is not None and "public" in layer.read_roles for layer in layers)
-        status, reply_headers, body = tile_reply(tile, headers.get("accept-encoding"), headers.get("if-none-match"),
-                                                 public=public)
-        apply_cors(reply_headers, origin="origin" in headers)
-        raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in reply_headers.items()]
-        if status == 200:
-            raw += [(b"content-type", _CONTENT_TYPE), (b"content-length", str(len(body)).encode())]
-        return status, raw, body
+
+
+def _tile_request(scope: Scope, match: re.Match[str]) -> _TileRequest | None:
+    layer_id, tms_id, z, row, col = match.groups()
+    params = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    names = _layer_names(layer_id, params)
+    app = scope.get("app")
+    services = getattr(getattr(app, "state", None), "services", None)
+    if names is None or services is None or tms_id not in TMS_IDS:
+        return None
+    address = TileAddress(tms_id, int(z), int(row), int(col))
+    if not is_valid(address):
+        return None
+    headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+    try:
+        principal = authenticate(headers.get("authorization"), services.settings)
+    except ApiProblem:
+        return None
+    layers = [services.registry.peek(name) for name in names]
+    if not all(layer is not None and layer.may_read(principal.roles) for layer in layers):
+        return None
+    service = cached_tile_service(app, services.store)
+    shown = [layer for layer in layers if layer is not None and layer_shown(layer, address)]
+    if service is None or not shown:
+        return None
+    public = all(layer is not None and "public" in layer.read_roles for layer in layers)
+    return _TileRequest(service, shown, address, headers, public)
+
+
+def _reply(request: _TileRequest, tile: TileResponse) -> _Reply:
+    headers = request.headers
+    status, reply_headers, body = tile_reply(tile, headers.get("accept-encoding"), headers.get("if-none-match"),
+                                             public=request.public)
+    apply_cors(reply_headers, origin="origin" in headers)
+    raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in reply_headers.items()]
+    if status == 200:
+        raw += [(b"content-type", _CONTENT_TYPE), (b"content-length", str(len(body)).encode())]
+    return status, raw, body
 
 
 def _layer_names(layer_id: str | None, params: list[tuple[str, str]]) -> list[str] | None:

@@ -1,5 +1,6 @@
-"""Cached tiles answered by the raw ASGI fast path: the same bytes and headers as the route, the
-same access rules, and nothing else taken over."""
+"""Tiles answered by the raw ASGI fast path — cached ones from memory, misses rendered in a worker
+thread once the app's tile service exists: the same bytes and headers as the route, the same
+access rules, and nothing else taken over (errors go to the app, which reports them)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from gis_server.routers import tiles as tile_routes
+from layers.errors import StoreUnavailable
 from tests.tiles.conftest import AUTH, CHANGCHUN
-from tests.tiles.mvt import address_at
+from tests.tiles.mvt import address_at, decode
 from tiles.service import TileService
 
 TILE = address_at(*CHANGCHUN, 12)
@@ -20,8 +23,12 @@ SECRET_URL = f"/collections/secret_sites/tiles/WebMercatorQuad/{TILE.z}/{TILE.ro
 @pytest.fixture
 def calls(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     """How often the route's path (TileService.tile) and the fast path's (TileService.cached) ran."""
-    counts = {"tile": 0, "cached": 0}
-    tile, cached = TileService.tile, TileService.cached
+    counts = {"tile": 0, "cached": 0, "route": 0}
+    tile, cached, route = TileService.tile, TileService.cached, tile_routes._tile
+
+    def counting_route(*args: Any, **kwargs: Any) -> Any:
+        counts["route"] += 1
+        return route(*args, **kwargs)
 
     def counting_tile(self: TileService, *args: Any) -> Any:
         counts["tile"] += 1
@@ -33,6 +40,7 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
 
     monkeypatch.setattr(TileService, "tile", counting_tile)
     monkeypatch.setattr(TileService, "cached", counting_cached)
+    monkeypatch.setattr(tile_routes, "_tile", counting_route)
     return counts
 
 
@@ -85,3 +93,37 @@ def test_a_cached_dataset_tile_is_answered_the_same(client: TestClient, calls: d
     assert client.get(secret, headers=AUTH).status_code == 200
     assert client.get(secret).status_code == 401
     assert client.get(secret.replace("secret_sites", "no_such_layer")).status_code == 404
+
+
+def test_a_miss_is_rendered_by_the_fast_path_once_the_service_exists(client: TestClient,
+                                                                     calls: dict[str, int]) -> None:
+    headers = {"Accept-Encoding": "gzip", "Origin": "http://dashboard.example"}
+    first = client.get(URL, headers=headers)  # the route creates the app's tile service
+    assert first.status_code == 200 and calls["route"] == 1
+    zoomed = address_at(*CHANGCHUN, 14)
+    url = f"/collections/toll_points/tiles/WebMercatorQuad/{zoomed.z}/{zoomed.row}/{zoomed.col}"
+    miss = client.get(url, headers=headers)
+    assert miss.status_code == 200
+    assert calls["route"] == 1 and calls["tile"] == 2  # rendered, but not through the route
+    assert set(miss.headers) >= {"etag", "content-type", "content-encoding", "cache-control", "vary",
+                                 "access-control-allow-origin"}
+    assert miss.headers["content-type"] == first.headers["content-type"]
+    names = [feature["properties"]["name"] for feature in decode(miss.content)["toll_points"]["features"]]
+    assert names == ["长春站"]
+    assert client.get(url, headers=headers).content == miss.content and calls["tile"] == 2
+
+
+def test_a_render_error_in_the_fast_path_is_reported_by_the_app(client: TestClient, calls: dict[str, int],
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    assert client.get(URL).status_code == 200
+    service = client.app.state.tile_service
+
+    def broken(*_args: Any) -> Any:
+        raise StoreUnavailable("数据库连接中断 / connection lost")
+
+    monkeypatch.setattr(service.renderer, "render", broken)
+    zoomed = address_at(*CHANGCHUN, 13)
+    reply = client.get(f"/collections/toll_points/tiles/WebMercatorQuad/{zoomed.z}/{zoomed.row}/{zoomed.col}")
+    assert reply.status_code == 503
+    assert reply.headers["content-type"].startswith("application/problem+json")
+    assert calls["route"] == 2  # the fast path gave up and the route answered

@@ -3,6 +3,13 @@
 A page costs one round trip (features, their number and the layer's data version in one row);
 `numberMatched` needs a COUNT(*) only when the page cannot tell it and no count is cached for
 the same filter at the same data version.
+
+The COUNT(*) runs under a time budget (`count_budget_ms`, `ONEMAP_COUNT_BUDGET_MS`; 0: none).
+A count that would take longer — a filter PostgreSQL can only answer by scanning a large table —
+is cancelled by the server (`statement_timeout`) and the page goes out without `numberMatched`,
+which OGC API Features allows for counts that are "difficult to compute"; clients page on with
+`rel=next`. That outcome is cached like a count, so paging through the same filter does not
+spend the budget again until the layer changes. See docs/decisions.md (D13).
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import orjson
+import psycopg
 import shapely
 import sqlalchemy as sa
 
@@ -31,12 +39,18 @@ from layers.stores.postgis.tables import layer_table
 
 STORAGE = OutputCrs(4490, lat_first=False)
 
+#: Default time budget of a `numberMatched` count, in milliseconds.
+DEFAULT_COUNT_BUDGET_MS = 25
+#: Cached in place of a count that ran out of budget.
+_TOO_COSTLY = -1
+
 
 class Reader:
     """Read side of the store; holds the in-process count and layer-state caches."""
 
-    def __init__(self, engine: sa.Engine) -> None:
+    def __init__(self, engine: sa.Engine, *, count_budget_ms: int = DEFAULT_COUNT_BUDGET_MS) -> None:
         self.engine = engine
+        self.count_budget_ms = max(0, int(count_budget_ms))
         self.counts: BoundedCache[int] = BoundedCache(2048)
         self.states: BoundedCache[LayerState] = BoundedCache(512)
 
@@ -63,17 +77,37 @@ class Reader:
 
     def _matched(self, conn: sa.Connection, layer: LayerDefinition, table: sa.Table,
                  where: list[sa.ColumnElement[bool]], query: FeatureQuery, row: sa.Row[Any],
-                 returned: int) -> int:
+                 returned: int) -> int | None:
         if returned < query.limit and (returned > 0 or query.offset == 0):
             return query.offset + returned  # the page reached the end: nothing to count
         key = _filter_key(layer, row.created, query)
         cached = self.counts.get((*key, row.dv))
         if cached is not None:
-            return cached
-        counted = conn.execute(count_statement(layer, table, where)).one()
+            return None if cached == _TOO_COSTLY else cached
+        counted = self._count(conn, count_statement(layer, table, where))
+        if counted is None:
+            self.counts.put((*key, row.dv), _TOO_COSTLY)
+            return None
         matched = int(counted.matched)
         self.counts.put((*key, counted.dv), matched)
         return matched
+
+    def _count(self, conn: sa.Connection, statement: sa.Select[Any]) -> sa.Row[Any] | None:
+        """The count row, or None when PostgreSQL cancelled it at the budget.
+
+        Reads run in autocommit, so the timeout is set for the session around this one statement
+        and reset after it (a cancelled statement leaves an autocommit session usable)."""
+        if not self.count_budget_ms:
+            return conn.execute(statement).one()
+        conn.exec_driver_sql(f"SET statement_timeout = {self.count_budget_ms}")
+        try:
+            return conn.execute(statement).one()
+        except sa.exc.OperationalError as exc:
+            if isinstance(exc.orig, psycopg.errors.QueryCanceled):
+                return None
+            raise
+        finally:
+            conn.exec_driver_sql("RESET statement_timeout")
 
     # -- single features and batches ----------------------------------------------------------
     def get(self, layer: LayerDefinition, fid: int, crs: OutputCrs) -> StoredFeature:

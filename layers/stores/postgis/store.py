@@ -25,7 +25,7 @@ from layers.stores.postgis.platform import (
     layers_table,
     meta_table,
 )
-from layers.stores.postgis.reads import Reader
+from layers.stores.postgis.reads import DEFAULT_COUNT_BUDGET_MS, Reader
 from layers.stores.postgis.support import translated
 from layers.stores.postgis.tables import (
     create_layer_table,
@@ -56,7 +56,8 @@ def _same(stored: Any, layer: LayerDefinition) -> bool:
 class PostgisStore(FeatureStore):
     kind = "postgis"
 
-    def __init__(self, url: str, *, pool_size: int = 10, max_overflow: int = 10, **engine_options: Any) -> None:
+    def __init__(self, url: str, *, pool_size: int = 10, max_overflow: int = 10,
+                 count_budget_ms: int = DEFAULT_COUNT_BUDGET_MS, **engine_options: Any) -> None:
         self.url = normalize_url(url)
         self.engine = sa.create_engine(
             self.url,
@@ -73,7 +74,7 @@ class PostgisStore(FeatureStore):
         )
         #: Reads are single statements: autocommit spares the BEGIN and ROLLBACK round trips.
         self.read_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
-        self.reader = Reader(self.read_engine)
+        self.reader = Reader(self.read_engine, count_budget_ms=count_budget_ms)
         #: Writes made through this object, counted after each one ends (the watch's in-process signal).
         self.writes = WriteCounter()
 
