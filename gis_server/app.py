@@ -12,7 +12,8 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 
 from gis_server import cors, problems
-from gis_server.routers import admin, collections, items, landing, styles, tiles, transactions
+from gis_server.page_cache import PageCache
+from gis_server.routers import admin, collections, enc, items, landing, styles, tiles, transactions
 from gis_server.security import current_principal
 from gis_server.settings import Settings, get_settings
 from gis_server.state import Services
@@ -35,11 +36,13 @@ def create_app(settings: Settings | None = None, store: FeatureStore | None = No
         registry = LayerRegistry(opened)
         templates = Jinja2Templates(directory=str(TEMPLATES))
         app.state.settings = settings
-        app.state.services = Services(settings, opened, registry, templates)
+        pages = PageCache(opened)
+        app.state.services = Services(settings, opened, registry, templates, pages)
         try:
             yield
         finally:
             close_tile_service(app)
+            pages.close()
             registry.close()
             if store is None:
                 opened.close()
@@ -60,6 +63,6 @@ def create_app(settings: Settings | None = None, store: FeatureStore | None = No
     app.add_middleware(CORSMiddleware, allow_origins=cors.ALLOW_ORIGINS, allow_methods=cors.ALLOW_METHODS,
                        allow_headers=cors.ALLOW_HEADERS, expose_headers=cors.EXPOSE_HEADERS)
     app.add_middleware(CachedTileFastPath)  # outermost: a cached tile skips the rest of the stack
-    for module in (landing, collections, items, tiles, styles, transactions, admin):
+    for module in (landing, collections, items, tiles, styles, transactions, admin, enc):
         app.include_router(module.router)
     return app

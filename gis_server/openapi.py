@@ -8,6 +8,7 @@ from typing import Any
 
 from gis_server.documents import SERVICE_DESCRIPTION, SERVICE_TITLE
 from gis_server.links import GEOJSON, HTML, JSON, OPENAPI_JSON, SCHEMA_JSON
+from gis_server.openapi_enc import enc_paths
 from gis_server.openapi_tiles import tile_paths
 from gis_server.params import MAX_LIMIT
 from layers.crs import SERVED
@@ -234,6 +235,7 @@ def build_openapi(base: str, layers: list[LayerDefinition]) -> dict[str, Any]:
         schemas.update(_layer_schemas(layer))
         paths.update(_layer_paths(layer))
     paths.update(tile_paths(layers))
+    paths.update(enc_paths())
     return {
         "openapi": "3.0.3",
         "info": {"title": SERVICE_TITLE, "description": SERVICE_DESCRIPTION, "version": "1.0.0",

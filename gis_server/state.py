@@ -1,4 +1,5 @@
-"""What the application holds for its lifetime: settings, the store, the registry, templates.
+"""What the application holds for its lifetime: settings, the store, the registry, templates, and
+the item-page cache.
 
 Routers reach these through `request.app.state`; `services(request)` is the one accessor.
 """
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
+from gis_server.page_cache import PageCache
 from gis_server.settings import Settings
 from layers.registry import LayerRegistry
 from layers.stores.base import FeatureStore
@@ -21,6 +23,7 @@ class Services:
     store: FeatureStore
     registry: LayerRegistry
     templates: Jinja2Templates
+    pages: PageCache
 
 
 def services(request: Request) -> Services:

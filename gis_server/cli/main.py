@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from gis_server.cli import io_commands, layer_commands, sample_commands, serve_command, tile_commands
+from gis_server.cli import enc_commands, io_commands, layer_commands, sample_commands, serve_command, tile_commands
 
 app = typer.Typer(
     name="onemap",
@@ -15,7 +15,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for module in (serve_command, layer_commands, io_commands, sample_commands, tile_commands):
+for module in (serve_command, layer_commands, io_commands, sample_commands, tile_commands, enc_commands):
     module.register(app)
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from gis_server.cli.context import console, open_registry
+from gis_server.cli.enc_pilot import load_pilot_samples
 
 samples_app = typer.Typer(help="吉林示例数据 / the Jilin sample data", no_args_is_help=True)
 
@@ -27,7 +28,8 @@ def generate(
 
 def load_samples(replace: bool = typer.Option(False, help="清空后重新装载 / reload layers that already hold data"),
                  ) -> None:
-    """装载吉林示例数据 / Register the Jilin base layers and load their sample features (idempotent)."""
+    """装载吉林示例数据 / Register the Jilin base layers and load their sample features, the Songhua pilot
+    chart and its gauge readings (idempotent)."""
     from domains.base import layer_file, sample_dir
     from layers.io.importer import ImportOptions, import_file
     from layers.registry import load_layer_file
@@ -50,6 +52,7 @@ def load_samples(replace: bool = typer.Option(False, help="清空后重新装载
                 console.print(f"[red]{layer.id}: {report.rows_rejected} 条记录被拒绝 / rows rejected[/red]")
                 raise typer.Exit(1)
             typer.echo(f"{layer.id}: 装载 {report.rows_written} 个要素 / loaded {report.rows_written} features")
+        load_pilot_samples(registry)
 
 
 def register(app: typer.Typer) -> None:

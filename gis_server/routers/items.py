@@ -31,7 +31,8 @@ def items(request: Request, collection_id: str) -> Response:
     authorize_read(request, layer)
     query, crs = items_query(request.query_params, layer)
     fmt = output_format(request.query_params, request.headers.get("accept"))
-    page = svc.store.query(layer, query)
+    cache_key = [(k, v) for k, v in request.query_params.multi_items() if k != "f"]
+    page = svc.pages.page(layer, cache_key, lambda: svc.store.query(layer, query))
     url = f"{base_url(request)}/collections/{layer.id}/items"
     params = {k: v for k, v in request.query_params.items() if k not in ("f", "offset")}
     links = _page_links(url, params, query, page, fmt, layer)

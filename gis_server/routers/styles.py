@@ -6,6 +6,10 @@ sent as `application/vnd.mapbox.style+json` (OGC API – Styles' media type for 
 styles; `f=json` sends the same document as `application/json`). Sprites and glyph ranges are the
 committed files of `styles/data/`. Unknown styles, sprite files, fontstacks and malformed ranges
 are 404 problem+json.
+
+The S-52 chart styles `/styles/enc-{day,dusk,night}` (issue 4) take the mariner settings as query
+parameters (`styles.enc.mariner`; bad values → 400) and cover the readable `enc_*` layers; their
+sprite is `styles/enc/data/sprites/`. They are not listed in `/styles`.
 """
 
 from __future__ import annotations
@@ -28,6 +32,10 @@ from layers.errors import InvalidQuery
 from styles.assets import AssetNotFound, glyph_range, sprite_file
 from styles.catalog import COMPOSITE_ID, StyleEntry, style_catalog
 from styles.composite import composite_style
+from styles.enc import chart_style, settings_from_query
+from styles.enc.colours import PALETTES
+from styles.enc.mariner import QUERY_PARAMETERS
+from styles.enc.sprites import sprite_file as chart_sprite_file
 from styles.generate import layer_style
 
 router = APIRouter()
@@ -98,6 +106,36 @@ def styles(request: Request) -> Response:
         "links": [link(f"{base}/styles?f=json", "self", JSON, "地图样式 / map styles")],
     }
     return json_response(doc, headers={"Cache-Control": STYLE_CACHE})
+
+
+# -- the chart styles (issue 4): /styles/enc-{day,dusk,night}?safety_depth=…&shades=… ------------------
+@router.get("/styles/enc-{palette}", include_in_schema=False)
+def enc_style(request: Request, palette: str) -> Response:
+    """S-52 chart style for a palette and mariner settings, over the readable chart layers."""
+    if palette not in PALETTES:  # not ours: maybe a registry style whose id starts with "enc-"
+        return style(request, f"enc-{palette}")
+    reject_unknown(request.query_params, {"f", *QUERY_PARAMETERS})
+    fmt = request.query_params.get("f", "mapbox")
+    if fmt not in ("mapbox", "json"):
+        raise InvalidQuery(f"不支持的格式 / unsupported format f={fmt!r}; use mapbox or json", parameter="f")
+    settings = settings_from_query(request.query_params)
+    roles = principal_of(request).roles
+    layers = {layer.id: layer for layer in services(request).registry.all()
+              if layer.id.startswith("enc_") and layer.may_read(roles)}
+    doc = chart_style(palette, settings, base_url=base_url(request), layers=layers)
+    return _cached(request, orjson.dumps(doc), MAPBOX_STYLE if fmt == "mapbox" else JSON, STYLE_CACHE)
+
+
+@router.get("/styles/enc-{palette}/{file_name}", include_in_schema=False)
+def enc_sprite(request: Request, palette: str, file_name: str) -> Response:
+    if palette not in PALETTES:
+        return sprite(request, f"enc-{palette}", file_name)
+    reject_unknown(request.query_params, set())
+    try:
+        found = chart_sprite_file(file_name)
+    except AssetNotFound as exc:
+        raise ApiProblem(404, NOT_FOUND, exc.message) from None
+    return _cached(request, found.body, found.media_type, ASSET_CACHE)
 
 
 @router.get("/styles/{style_id}", include_in_schema=False)

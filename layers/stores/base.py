@@ -72,6 +72,17 @@ class FeatureRecord:
     fid: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class PartitionChange:
+    """One part of a `replace_partitions` call: in `layer`, the features whose `field` equals `value`
+    give way to `records` (every record should carry that value, so the partition is whole again)."""
+
+    layer: LayerDefinition
+    field: str
+    value: Any
+    records: Sequence[FeatureRecord] = ()
+
+
 class FeatureStore(ABC):
     """A place that keeps layers and their features."""
 
@@ -147,6 +158,18 @@ class FeatureStore(ABC):
     @abstractmethod
     def delete_where_fids(self, layer: LayerDefinition, fids: Sequence[int]) -> int:
         """Delete many features in one transaction (used by re-imports); returns how many went."""
+
+    @abstractmethod
+    def replace_partitions(self, changes: Sequence[PartitionChange],
+                           progress: Progress | None = None) -> list[list[int]]:
+        """In ONE transaction across all the layers named: for each change, delete the features whose
+        `field` equals `value`, then insert its records. Returns the new fids per change, in order.
+
+        All or nothing: a failure anywhere (an unknown layer or field, a rejected record, the
+        database) leaves every layer as it was. Each layer that changed gets one data-version bump
+        and edit-log entries covering what went and what came (a chart cell re-imported as a new
+        edition is the use). `progress` is called with the number of records inserted so far.
+        """
 
     # -- change tracking (the tile cache keys on it) -----------------------------------------
     # Every write above also appends to the layer's *edit log*, in the same transaction: one

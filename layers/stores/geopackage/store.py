@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from layers.errors import StoreUnavailable
 from layers.model import LayerDefinition
 from layers.query import FeaturePage, FeatureQuery, LayerState, OutputCrs, StoredFeature
-from layers.stores.base import ChangeWatch, Edit, FeatureRecord, FeatureStore, Progress
-from layers.stores.geopackage import edits, reader, registry, schema, writer
+from layers.stores.base import ChangeWatch, Edit, FeatureRecord, FeatureStore, PartitionChange, Progress
+from layers.stores.geopackage import edits, partitions, reader, registry, schema, writer
 from layers.stores.geopackage.dialect import GeoPackageDialect
 from layers.stores.geopackage.engine import create_engine, reading, writing
 from layers.stores.geopackage.watch import DataVersionWatch
@@ -110,6 +110,12 @@ class GeoPackageStore(FeatureStore):
 
     def delete_where_fids(self, layer: LayerDefinition, fids: Sequence[int]) -> int:
         return writer.delete_where_fids(self.engine, layer, fids)
+
+    def replace_partitions(self, changes: Sequence[PartitionChange],
+                           progress: Progress | None = None) -> list[list[int]]:
+        if not changes:
+            return []
+        return partitions.replace_partitions(self.engine, changes, progress)
 
     # -- change tracking ----------------------------------------------------------------------
     def instance_id(self) -> str:

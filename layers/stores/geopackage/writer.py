@@ -9,7 +9,8 @@ May import: sqlalchemy, shapely, numpy, layers.*, this package.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from itertools import batched
 from typing import Any
@@ -160,45 +161,60 @@ def _next_fid(conn: sa.Connection, table: str) -> int:
 
 def insert(engine: sa.Engine, layer: LayerDefinition, records: Iterable[FeatureRecord],
            progress: Progress | None = None) -> list[int]:
+    with integrity_errors(), writing(engine) as conn:
+        require_layer(conn, layer)
+        extent = _current_extent(conn, layer.id)
+        fids, boxes, extent = insert_rows(conn, layer, records, extent, progress)
+        if fids:
+            edits.record(conn, layer.id, bump_data_version(conn, layer), boxes)
+            _save_extent(conn, layer.id, extent)
+    return fids
+
+
+def insert_rows(conn: sa.Connection, layer: LayerDefinition, records: Iterable[FeatureRecord],
+                extent: Extent | None, progress: Progress | None = None,
+                done: int = 0) -> tuple[list[int], list[EditBox | None], Extent | None]:
+    """Insert rows in the caller's write transaction (which checked the layer and bumps its data
+    version); their fids, the chunks' boxes and `extent` grown by them. `progress` gets `done` + rows."""
     names = ", ".join(quote(spec.name) for spec in layer.fields)
     marks = ", ".join("?" for _ in layer.fields)
     sql = (f"INSERT INTO {quote(layer.id)} (fid, geom{', ' if names else ''}{names}, _version, _updated_at) "
            f"VALUES (?, ?{', ' if marks else ''}{marks}, 1, ?)")
     fids: list[int] = []
     boxes: list[EditBox | None] = []
+    next_fid = _next_fid(conn, layer.id)
+    now = _now()
+    row_values = _RowValues(layer)
+    for chunk in batched(records, CHUNK):
+        geometries = _check_geometries(layer, [record.geometry for record in chunk])
+        blobs = gpb.encode_many(geometries, STORAGE_SRID)
+        rows = []
+        for record, blob in zip(chunk, blobs, strict=True):
+            fid = record.fid if record.fid is not None else next_fid
+            if fid >= next_fid:
+                next_fid = fid + 1
+            fids.append(fid)
+            rows.append((fid, blob, *row_values(record), now))
+        conn.exec_driver_sql(sql, rows)
+        bounds = shapely.bounds(geometries)
+        extent = _grow(extent, bounds)
+        boxes.append(_union(bounds))
+        if progress is not None:
+            progress(done + len(fids))
+    return fids, boxes, extent
+
+
+@contextmanager
+def integrity_errors() -> Iterator[None]:
+    """The database refusing a row (a duplicate fid, a constraint) → InvalidFeature; nothing was written."""
     try:
-        with writing(engine) as conn:
-            require_layer(conn, layer)
-            next_fid = _next_fid(conn, layer.id)
-            extent = _current_extent(conn, layer.id)
-            now = _now()
-            row_values = _RowValues(layer)
-            for chunk in batched(records, CHUNK):
-                geometries = _check_geometries(layer, [record.geometry for record in chunk])
-                blobs = gpb.encode_many(geometries, STORAGE_SRID)
-                rows = []
-                for record, blob in zip(chunk, blobs, strict=True):
-                    fid = record.fid if record.fid is not None else next_fid
-                    if fid >= next_fid:
-                        next_fid = fid + 1
-                    fids.append(fid)
-                    rows.append((fid, blob, *row_values(record), now))
-                conn.exec_driver_sql(sql, rows)
-                bounds = shapely.bounds(geometries)
-                extent = _grow(extent, bounds)
-                boxes.append(_union(bounds))
-                if progress is not None:
-                    progress(len(fids))
-            if fids:
-                edits.record(conn, layer.id, bump_data_version(conn, layer), boxes)
-                _save_extent(conn, layer.id, extent)
+        yield
     except sa.exc.IntegrityError as exc:
         if "UNIQUE" in str(exc.orig) or "PRIMARY KEY" in str(exc.orig):
             raise InvalidFeature(f"要素编号重复，未写入任何要素 / duplicate feature id, nothing was written: "
                                  f"{exc.orig}", field="id") from exc
         raise InvalidFeature(f"数据库拒绝了要素，未写入任何要素 / the database rejected a feature, nothing "
                              f"was written: {exc.orig}", field="properties") from exc
-    return fids
 
 
 def _locked_row(conn: sa.Connection, layer: LayerDefinition, fid: int,

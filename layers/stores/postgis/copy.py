@@ -98,6 +98,28 @@ class FidBlocks:
 def insert(engine: sa.Engine, layer: LayerDefinition, records: Iterable[FeatureRecord],
            progress: Progress | None = None) -> list[int]:
     """Insert all records or none; their fids in order."""
+    source = iter(records)
+    first = tuple(itertools.islice(source, BATCH))
+    with translated(layer.id, writing=True), engine.begin() as conn:
+        registered = bump_data_version(conn, layer.id) if first else _registered(conn, layer.id)
+        if registered is None:
+            raise LayerNotFound(f"图层不存在 / no collection with id {layer.id!r}")
+        if not first:
+            return []  # nothing written: the data version stays
+        fids, boxes = copy_records(conn, engine, layer, itertools.chain(first, source), progress)
+        edits.record(conn, layer.id, int(registered), boxes)
+    if progress is not None:
+        progress(len(fids))
+    return fids
+
+
+def copy_records(conn: sa.Connection, engine: sa.Engine, layer: LayerDefinition, records: Iterable[FeatureRecord],
+                 progress: Progress | None = None, done: int = 0) -> tuple[list[int], list[EditBox | None]]:
+    """COPY `records` into the layer's table inside the caller's transaction (which has checked the
+    layer is registered and bumps its data version); their fids in order and the batches' boxes.
+
+    `progress` gets `done` + the rows sent so far, every `PROGRESS_STEP` rows.
+    """
     names = layer.field_names
     columns = ", ".join(q(name) for name in ("fid", "geom", *names))
     copy_sql = f"COPY {q(layer.id)} ({columns}) FROM STDIN (FORMAT BINARY)"
@@ -107,50 +129,43 @@ def insert(engine: sa.Engine, layer: LayerDefinition, records: Iterable[FeatureR
     batches = itertools.chain([first], itertools.batched(source, BATCH)) if len(first) == BATCH else [first]
     fids: list[int] = []
     boxes: list[EditBox | None] = []
+    if not first:
+        return fids, boxes
     explicit = False
-    with translated(layer.id, writing=True), engine.begin() as conn:
-        registered = bump_data_version(conn, layer.id) if first else _registered(conn, layer.id)
-        if registered is None:
-            raise LayerNotFound(f"图层不存在 / no collection with id {layer.id!r}")
-        if not first:
-            return fids  # nothing written: the data version stays
-        sequence = conn.execute(sa.text("SELECT pg_get_serial_sequence(:table, 'fid')"),
-                                {"table": q(layer.id)}).scalar_one()
-        raw = conn.connection.driver_connection
-        assert isinstance(raw, psycopg.Connection)
-        blocks = FidBlocks(engine, sequence)
-        small = len(first) < BATCH
-        with raw.cursor() as cursor:
-            exact: deque[int] = deque()
-            if small:
-                wanted = sum(1 for record in first if record.fid is None)
-                exact.extend(int(row[0]) for row in cursor.execute(_RESERVE, {"seq": sequence, "n": wanted}))
-            try:
-                with _copy_errors(layer.id), cursor.copy(copy_sql) as copy:
-                    copy.set_types(types)
-                    reported = 0
-                    for batch in batches:
-                        wanted = sum(1 for record in batch if record.fid is None)
-                        fresh = iter([exact.popleft() for _ in range(wanted)] if small else blocks.take(wanted))
-                        explicit = explicit or wanted < len(batch)
-                        batch_fids = [next(fresh) if r.fid is None else int(r.fid) for r in batch]
-                        boxes.append(_write(copy, batch_fids, batch, names))
-                        fids.extend(batch_fids)
-                        if progress is not None and len(fids) - reported >= PROGRESS_STEP:
-                            reported = len(fids)
-                            progress(reported)
-            finally:
-                blocks.close()
-            if explicit:
-                cursor.execute(
-                    f"SELECT setval(%(seq)s::regclass, m) FROM (SELECT max(fid) AS m FROM {q(layer.id)}) s "
-                    "WHERE m > coalesce(pg_sequence_last_value(%(seq)s::regclass), 0)",
-                    {"seq": sequence},
-                )
-        edits.record(conn, layer.id, int(registered), boxes)
-    if progress is not None:
-        progress(len(fids))
-    return fids
+    sequence = conn.execute(sa.text("SELECT pg_get_serial_sequence(:table, 'fid')"),
+                            {"table": q(layer.id)}).scalar_one()
+    raw = conn.connection.driver_connection
+    assert isinstance(raw, psycopg.Connection)
+    blocks = FidBlocks(engine, sequence)
+    small = len(first) < BATCH
+    with raw.cursor() as cursor:
+        exact: deque[int] = deque()
+        if small:
+            wanted = sum(1 for record in first if record.fid is None)
+            exact.extend(int(row[0]) for row in cursor.execute(_RESERVE, {"seq": sequence, "n": wanted}))
+        try:
+            with _copy_errors(layer.id), cursor.copy(copy_sql) as copy:
+                copy.set_types(types)
+                reported = 0
+                for batch in batches:
+                    wanted = sum(1 for record in batch if record.fid is None)
+                    fresh = iter([exact.popleft() for _ in range(wanted)] if small else blocks.take(wanted))
+                    explicit = explicit or wanted < len(batch)
+                    batch_fids = [next(fresh) if r.fid is None else int(r.fid) for r in batch]
+                    boxes.append(_write(copy, batch_fids, batch, names))
+                    fids.extend(batch_fids)
+                    if progress is not None and len(fids) - reported >= PROGRESS_STEP:
+                        reported = len(fids)
+                        progress(done + reported)
+        finally:
+            blocks.close()
+        if explicit:
+            cursor.execute(
+                f"SELECT setval(%(seq)s::regclass, m) FROM (SELECT max(fid) AS m FROM {q(layer.id)}) s "
+                "WHERE m > coalesce(pg_sequence_last_value(%(seq)s::regclass), 0)",
+                {"seq": sequence},
+            )
+    return fids, boxes
 
 
 def _registered(conn: sa.Connection, layer_id: str) -> str | None:

@@ -97,19 +97,23 @@ def concat_sql(pieces: Sequence[tuple[bool, str]]) -> str:
 
 def page_statement(layer: LayerDefinition, table: sa.Table, where: Sequence[ColumnElement[bool]],
                    order: Sequence[tuple[ColumnElement[Any], bool]], *, crs: OutputCrs,
-                   properties: Sequence[str] | None, skip_geometry: bool, limit: int,
-                   offset: int) -> sa.Select[Any]:
+                   properties: Sequence[str] | None, skip_geometry: bool, limit: int | sa.BindParameter[Any],
+                   offset: int | sa.BindParameter[Any], with_total: bool = False) -> sa.Select[Any]:
     """One row: data_version, created_at, the comma-joined features in order, and their number.
 
     The inner query picks the page's rows (plain columns only), so rows skipped by OFFSET or
     discarded by a sort never have their GeoJSON written; the outer one writes and joins them.
+    `with_total` adds `total`, every row matching `where` counted by a window over the rows the
+    sort reads anyway (NULL when the page is empty) — for a bbox, whose rows PostgreSQL must all
+    read and sort to find the page, this saves reading them again for `numberMatched`.
     """
     names = layer.field_names if properties is None else tuple(properties)
     wanted = [table.c.fid, *([] if skip_geometry else [table.c.geom]),
               *(table.c[spec.name] for spec in layer.fields if spec.name in names)]
     keys = [column.label(f"_k{i}") for i, (column, _) in enumerate(order)]
+    total = [sa.func.count().over().label("_total")] if with_total else []
     inner = (
-        sa.select(*wanted, *keys)
+        sa.select(*wanted, *keys, *total)
         .select_from(table)
         .where(*where)
         .order_by(*(column.asc() if ascending else column.desc() for column, ascending in order))
@@ -126,6 +130,7 @@ def page_statement(layer: LayerDefinition, table: sa.Table, where: Sequence[Colu
         layer_created(layer.id).label("created"),
         sa.func.coalesce(joined, sa.literal_column("''")).label("features"),
         sa.func.count().label("n"),
+        (sa.func.max(inner.c._total) if with_total else sa.null()).label("total"),
     ).select_from(inner)
 
 

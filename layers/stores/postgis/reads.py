@@ -4,12 +4,13 @@ A page costs one round trip (features, their number and the layer's data version
 `numberMatched` needs a COUNT(*) only when the page cannot tell it and no count is cached for
 the same filter at the same data version.
 
-The COUNT(*) runs under a time budget (`count_budget_ms`, `ONEMAP_COUNT_BUDGET_MS`; 0: none).
-A count that would take longer — a filter PostgreSQL can only answer by scanning a large table —
-is cancelled by the server (`statement_timeout`) and the page goes out without `numberMatched`,
-which OGC API Features allows for counts that are "difficult to compute"; clients page on with
-`rel=next`. That outcome is cached like a count, so paging through the same filter does not
-spend the budget again until the layer changes. See docs/decisions.md (D13).
+A filtered COUNT(*) runs under a time budget (`count_budget_ms`, `ONEMAP_COUNT_BUDGET_MS`; 0:
+none); the unfiltered one (the layer's size) always runs to the end. A count that would take
+longer — a filter PostgreSQL can only answer by scanning a large table — is cancelled by the
+server (`statement_timeout`) and the page goes out without `numberMatched`, which OGC API
+Features allows for counts that are "difficult to compute"; clients page on with `rel=next`.
+That outcome is cached like a count, so paging through the same filter does not spend the
+budget again until the layer changes. See docs/decisions.md (D13).
 """
 
 from __future__ import annotations
@@ -53,19 +54,16 @@ class Reader:
         self.count_budget_ms = max(0, int(count_budget_ms))
         self.counts: BoundedCache[int] = BoundedCache(2048)
         self.states: BoundedCache[LayerState] = BoundedCache(512)
+        self.shapes: BoundedCache[tuple[LayerDefinition, sa.Select[Any]]] = BoundedCache(256)
 
     # -- pages ------------------------------------------------------------------------------
     def query(self, layer: LayerDefinition, query: FeatureQuery) -> FeaturePage:
         where_sql.check_page(layer, query)
         table = layer_table(layer)
         where = where_sql.conditions(layer, table, query)
-        order = where_sql.ordering(layer, table, query)
-        statement = page_statement(
-            layer, table, where, order, crs=query.crs, properties=query.properties,
-            skip_geometry=query.skip_geometry, limit=query.limit, offset=query.offset,
-        )
+        statement, values = self._page_statement(layer, table, query, where)
         with translated(layer.id), self.engine.connect() as conn:
-            row = conn.execute(statement).one()
+            row = conn.execute(statement, values).one()
             if row.dv is None:
                 raise LayerNotFound(f"图层不存在 / no collection with id {layer.id!r}")
             returned = int(row.n)
@@ -75,16 +73,51 @@ class Reader:
         body = row.features.encode()
         return FeaturePage(number_matched=matched, number_returned=returned, features_json=b"[" + body + b"]")
 
+    def _page_statement(self, layer: LayerDefinition, table: sa.Table, query: FeatureQuery,
+                        where: list[sa.ColumnElement[bool]]) -> tuple[sa.Select[Any], dict[str, Any]]:
+        """The page statement and its parameter values.
+
+        Map clients mostly ask pages that differ only in bbox, limit and offset: for those the
+        statement is built once per shape (layer definition, CRS, properties, sorting) with named
+        parameters and reused, which spares building and compiling it on every request (SQLAlchemy
+        keeps the compiled form of a statement object it has seen)."""
+        # A bbox page reads and sorts every row in the box: count them on the way.
+        with_total = query.count and query.bbox is not None
+        if query.interval is not None or query.equals or query.cql is not None:
+            order = where_sql.ordering(layer, table, query)
+            return page_statement(layer, table, where, order, crs=query.crs, properties=query.properties,
+                                  skip_geometry=query.skip_geometry, limit=query.limit, offset=query.offset,
+                                  with_total=with_total), {}
+        key = (id(layer), query.bbox is not None, query.sortby, query.crs, query.properties,
+               query.skip_geometry, with_total)
+        cached = self.shapes.get(key)
+        if cached is None or cached[0] is not layer:
+            bound = where_sql.bound_bbox(table) if query.bbox is not None else []
+            order = where_sql.ordering(layer, table, query)
+            statement = page_statement(layer, table, bound, order, crs=query.crs, properties=query.properties,
+                                       skip_geometry=query.skip_geometry, limit=sa.bindparam("page_limit"),
+                                       offset=sa.bindparam("page_offset"), with_total=with_total)
+            cached = (layer, statement)  # holding the layer keeps id(layer) unique
+            self.shapes.put(key, cached)
+        values: dict[str, Any] = {"page_limit": query.limit, "page_offset": query.offset}
+        if query.bbox is not None:
+            values.update(where_sql.bbox_values(query.bbox))
+        return cached[1], values
+
     def _matched(self, conn: sa.Connection, layer: LayerDefinition, table: sa.Table,
                  where: list[sa.ColumnElement[bool]], query: FeatureQuery, row: sa.Row[Any],
                  returned: int) -> int | None:
         if returned < query.limit and (returned > 0 or query.offset == 0):
             return query.offset + returned  # the page reached the end: nothing to count
+        if row.total is not None:
+            return int(row.total)  # counted by the page statement itself
         key = _filter_key(layer, row.created, query)
         cached = self.counts.get((*key, row.dv))
         if cached is not None:
             return None if cached == _TOO_COSTLY else cached
-        counted = self._count(conn, count_statement(layer, table, where))
+        # Without conditions the count is the layer's size: cached per data version like any count,
+        # so it is paid once per write and is always worth its full cost.
+        counted = self._count(conn, count_statement(layer, table, where), budget=bool(where))
         if counted is None:
             self.counts.put((*key, row.dv), _TOO_COSTLY)
             return None
@@ -92,12 +125,12 @@ class Reader:
         self.counts.put((*key, counted.dv), matched)
         return matched
 
-    def _count(self, conn: sa.Connection, statement: sa.Select[Any]) -> sa.Row[Any] | None:
+    def _count(self, conn: sa.Connection, statement: sa.Select[Any], *, budget: bool) -> sa.Row[Any] | None:
         """The count row, or None when PostgreSQL cancelled it at the budget.
 
         Reads run in autocommit, so the timeout is set for the session around this one statement
         and reset after it (a cancelled statement leaves an autocommit session usable)."""
-        if not self.count_budget_ms:
+        if not (budget and self.count_budget_ms):
             return conn.execute(statement).one()
         conn.exec_driver_sql(f"SET statement_timeout = {self.count_budget_ms}")
         try:

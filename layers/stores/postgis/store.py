@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from layers.errors import LayerExists, LayerNotFound, StoreUnavailable
 from layers.model import LayerDefinition
 from layers.query import FeaturePage, FeatureQuery, LayerState, OutputCrs, StoredFeature
-from layers.stores.base import ChangeWatch, Edit, FeatureRecord, FeatureStore, Progress
-from layers.stores.postgis import copy, edits, migrate, writes
+from layers.stores.base import ChangeWatch, Edit, FeatureRecord, FeatureStore, PartitionChange, Progress
+from layers.stores.postgis import copy, edits, migrate, partitions, writes
 from layers.stores.postgis.platform import (
     REGISTRY_LOCK,
     REGISTRY_REVISION,
@@ -173,6 +173,13 @@ class PostgisStore(FeatureStore):
     def delete_where_fids(self, layer: LayerDefinition, fids: Sequence[int]) -> int:
         with self.writes.counting():
             return writes.delete_where_fids(self.engine, layer, fids)
+
+    def replace_partitions(self, changes: Sequence[PartitionChange],
+                           progress: Progress | None = None) -> list[list[int]]:
+        if not changes:
+            return []
+        with self.writes.counting():
+            return partitions.replace_partitions(self.engine, changes, progress)
 
     # -- change tracking ----------------------------------------------------------------------
     def instance_id(self) -> str:

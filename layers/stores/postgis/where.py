@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement
 
 from layers.errors import InvalidQuery
 from layers.model import FieldType, LayerDefinition
-from layers.query import FeatureQuery, TimeInterval
+from layers.query import STORAGE_SRID, FeatureQuery, TimeInterval
 from layers.stores.postgis.dialect import PostgisDialect, envelope
 from layers.validation import china_day
 
@@ -47,6 +47,25 @@ def conditions(layer: LayerDefinition, table: sa.Table, query: FeatureQuery) -> 
         columns = {"fid": table.c.fid, **{name: table.c[name] for name in layer.field_names}}
         where.append(cql_to_sql(query.cql, layer, columns, geom, DIALECT))
     return where
+
+
+#: Parameter names of a bbox bound at execution (see `bound_bbox`).
+BBOX_PARAMS = ("bbox_minx", "bbox_miny", "bbox_maxx", "bbox_maxy")
+
+
+def bound_bbox(table: sa.Table) -> list[ColumnElement[bool]]:
+    """The bbox conditions with named parameters (values from `bbox_values`), for reusable statements."""
+    srid = sa.literal_column(str(STORAGE_SRID))
+    env = sa.func.ST_MakeEnvelope(*(sa.bindparam(name, type_=sa.Double) for name in BBOX_PARAMS), srid)
+    geom = table.c.geom
+    return [geom.op("&&", return_type=sa.Boolean)(env), sa.func.ST_Intersects(geom, env, type_=sa.Boolean)]
+
+
+def bbox_values(bbox: tuple[float, float, float, float]) -> dict[str, float]:
+    minx, miny, maxx, maxy = (float(v) for v in bbox)
+    if not (minx <= maxx and miny <= maxy):
+        raise InvalidQuery("bbox 的最小值大于最大值 / bbox minimum exceeds maximum", parameter="bbox")
+    return dict(zip(BBOX_PARAMS, (minx, miny, maxx, maxy), strict=True))
 
 
 def _interval(layer: LayerDefinition, table: sa.Table, interval: TimeInterval) -> list[ColumnElement[bool]]:

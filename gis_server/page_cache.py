@@ -1,0 +1,103 @@
+"""Item pages kept in memory until their layer changes: repeated queries skip the store.
+
+Dashboards and map clients ask the same page again and again (the same bbox every refresh, the
+first page of a filter). A `FeaturePage` is kept under the layer's data version, the layer
+definition it was read with and the request's query parameters; it is served again while the
+data version stays the same. The current versions come from the store's change watch (no round
+trip while nothing was written: LISTEN/NOTIFY on PostGIS, `PRAGMA data_version` on a GeoPackage,
+plus this process's own writes) and are re-read with one small query after any write. The
+version is read *before* the store is queried, so a write racing the query can only make the
+entry look older than it is — the next request misses and reads again — never newer.
+
+Links and `timeStamp` are built per request, so the cached part holds nothing that depends on the
+caller's host. Pages of layers a role restricts are cached like public ones: the read check runs
+before the cache is asked. `ONEMAP_PAGE_CACHE_MB` (default 32; 0 turns it off) bounds the bytes
+kept per process.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable
+
+from layers.model import LayerDefinition
+from layers.query import FeaturePage
+from layers.stores.base import ChangeWatch, FeatureStore
+
+DEFAULT_MB = 32
+#: Pages larger than this share of the budget are not kept (one huge page would evict everything).
+_MAX_SHARE = 0.25
+
+
+def budget_from_env() -> int:
+    raw = os.environ.get("ONEMAP_PAGE_CACHE_MB", "").strip()
+    return int(float(raw) * 1024 * 1024) if raw else DEFAULT_MB * 1024 * 1024
+
+
+class PageCache:
+    """Feature pages by (layer, data version, query), least recently used out first."""
+
+    def __init__(self, store: FeatureStore, max_bytes: int | None = None) -> None:
+        self.store = store
+        self.max_bytes = budget_from_env() if max_bytes is None else max_bytes
+        self.bytes = 0
+        self.hits = 0
+        self._watch: ChangeWatch | None = None
+        self._versions: dict[str, int] = {}
+        self._stale = True
+        self._items: OrderedDict[Hashable, tuple[LayerDefinition, FeaturePage]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @property
+    def enabled(self) -> bool:
+        return self.max_bytes > 0
+
+    def version(self, layer_id: str) -> int | None:
+        """The layer's data version now (None: unknown, do not cache)."""
+        with self._lock:
+            if self._watch is None:
+                self._watch = self.store.change_watch()
+            if self._watch.changed() or self._stale:
+                self._stale = True
+                self._versions = self.store.layer_versions()
+                self._stale = False
+            return self._versions.get(layer_id)
+
+    def page(self, layer: LayerDefinition, params: Iterable[tuple[str, str]],
+             read: Callable[[], FeaturePage]) -> FeaturePage:
+        """The cached page for these parameters, or `read()`'s, kept for next time."""
+        if not self.enabled:
+            return read()
+        version = self.version(layer.id)
+        if version is None:
+            return read()
+        key = (layer.id, id(layer), version, tuple(sorted(params)))
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None and found[0] is layer:
+                self._items.move_to_end(key)
+                self.hits += 1
+                return found[1]
+        page = read()
+        size = len(page.features_json) + 200
+        if size <= self.max_bytes * _MAX_SHARE:
+            with self._lock:
+                old = self._items.pop(key, None)
+                if old is not None:
+                    self.bytes -= len(old[1].features_json) + 200
+                self._items[key] = (layer, page)  # holding the layer keeps id(layer) unique
+                self.bytes += size
+                while self.bytes > self.max_bytes:
+                    _, (_, evicted) = self._items.popitem(last=False)
+                    self.bytes -= len(evicted.features_json) + 200
+        return page
+
+    def close(self) -> None:
+        with self._lock:
+            if self._watch is not None:
+                self._watch.close()
+                self._watch = None
+            self._items.clear()
+            self.bytes = 0
