@@ -86,16 +86,12 @@ class CachedTileFastPath:
 
 
 def _tile_request(scope: Scope, match: re.Match[str]) -> _TileRequest | None:
-    layer_id, tms_id, z, row, col = match.groups()
-    params = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
-    names = _layer_names(layer_id, params)
+    parsed = _parsed(match, scope.get("query_string", b""))
     app = scope.get("app")
     services = getattr(getattr(app, "state", None), "services", None)
-    if names is None or services is None or tms_id not in TMS_IDS:
+    if parsed is None or services is None:
         return None
-    address = TileAddress(tms_id, int(z), int(row), int(col))
-    if not is_valid(address):
-        return None
+    names, address = parsed
     headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
     try:
         principal = authenticate(headers.get("authorization"), services.settings)
@@ -121,6 +117,30 @@ def _reply(request: _TileRequest, tile: TileResponse) -> _Reply:
     if status == 200:
         raw += [(b"content-type", _CONTENT_TYPE), (b"content-length", str(len(body)).encode())]
     return status, raw, body
+
+
+#: Parsed tile URLs (path, query) → (layer names, address) or None; a dashboard asks the same ones again.
+_PARSED: dict[tuple[str, bytes], tuple[tuple[str, ...], TileAddress] | None] = {}
+_PARSED_LIMIT = 8192
+
+
+def _parsed(match: re.Match[str], query: bytes) -> tuple[tuple[str, ...], TileAddress] | None:
+    key = (match.string, query)
+    try:
+        return _PARSED[key]
+    except KeyError:
+        pass
+    layer_id, tms_id, z, row, col = match.groups()
+    names = _layer_names(layer_id, parse_qsl(query.decode("latin-1"), keep_blank_values=True))
+    result = None
+    if names is not None and tms_id in TMS_IDS:
+        address = TileAddress(tms_id, int(z), int(row), int(col))
+        if is_valid(address):
+            result = (tuple(names), address)
+    if len(_PARSED) >= _PARSED_LIMIT:
+        _PARSED.clear()
+    _PARSED[key] = result
+    return result
 
 
 def _layer_names(layer_id: str | None, params: list[tuple[str, str]]) -> list[str] | None:

@@ -28,7 +28,7 @@ matrix (WorldCRS84Quad z → z + 1; the other two: z), `matrix_for_zoom` the rev
 from __future__ import annotations
 
 import math
-from functools import cache
+from functools import cache, lru_cache
 
 import morecantile
 import pyproj
@@ -111,14 +111,21 @@ def get_tms(tms_id: str) -> TileMatrixSet:
 
 def is_valid(address: TileAddress) -> bool:
     """Whether the tile matrix exists and row/col fall inside its matrix (no overzoom)."""
+    size = _matrix_size(address.tms, address.z)
+    return size is not None and 0 <= address.row < size[0] and 0 <= address.col < size[1]
+
+
+@lru_cache(maxsize=1024)
+def _matrix_size(tms_id: str, z: int) -> tuple[int, int] | None:
+    """(rows, cols) of tile matrix `z`, None if there is no such matrix (asked on every tile request)."""
     try:
-        tms = get_tms(address.tms)
+        tms = get_tms(tms_id)
     except UnknownTileMatrixSet:
-        return False
-    if not tms.minzoom <= address.z <= tms.maxzoom:
-        return False
-    matrix = tms.matrix(address.z)
-    return 0 <= address.row < matrix.matrixHeight and 0 <= address.col < matrix.matrixWidth
+        return None
+    if not tms.minzoom <= z <= tms.maxzoom:
+        return None
+    matrix = tms.matrix(z)
+    return matrix.matrixHeight, matrix.matrixWidth
 
 
 def tile_bounds(address: TileAddress) -> tuple[float, float, float, float, int]:
@@ -158,6 +165,7 @@ def matrix_for_zoom(tms_id: str, zoom: int) -> int:
     return max(tms.minzoom, min(tms.maxzoom, zoom - _zoom_offset(tms_id)))
 
 
+@lru_cache(maxsize=1024)
 def matrix_range(tms_id: str, min_zoom: int, max_zoom: int) -> tuple[int, int]:
     """The tile matrices (inclusive) that a WebMercatorQuad zoom range covers in `tms_id`."""
     return matrix_for_zoom(tms_id, min_zoom), matrix_for_zoom(tms_id, max_zoom)
