@@ -5,7 +5,8 @@ first page of a filter). A `FeaturePage` is kept under the layer's data version,
 definition it was read with and the request's query parameters; it is served again while the
 data version stays the same. The current versions come from the store's change watch (no round
 trip while nothing was written: LISTEN/NOTIFY on PostGIS, `PRAGMA data_version` on a GeoPackage,
-plus this process's own writes) and are re-read with one small query after any write. The
+plus this process's own writes) and are re-read with one small query after any write — the same
+`VersionBoard` the tile cache keys on. The
 version is read *before* the store is queried, so a write racing the query can only make the
 entry look older than it is — the next request misses and reads again — never newer.
 
@@ -24,7 +25,8 @@ from collections.abc import Callable, Hashable, Iterable
 
 from layers.model import LayerDefinition
 from layers.query import FeaturePage
-from layers.stores.base import ChangeWatch, FeatureStore
+from layers.stores.base import FeatureStore
+from tiles.cache.versions import VersionBoard
 
 DEFAULT_MB = 32
 #: Pages larger than this share of the budget are not kept (one huge page would evict everything).
@@ -44,9 +46,7 @@ class PageCache:
         self.max_bytes = budget_from_env() if max_bytes is None else max_bytes
         self.bytes = 0
         self.hits = 0
-        self._watch: ChangeWatch | None = None
-        self._versions: dict[str, int] = {}
-        self._stale = True
+        self._board: VersionBoard | None = None
         self._items: OrderedDict[Hashable, tuple[LayerDefinition, FeaturePage]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -55,15 +55,12 @@ class PageCache:
         return self.max_bytes > 0
 
     def version(self, layer_id: str) -> int | None:
-        """The layer's data version now (None: unknown, do not cache)."""
+        """The layer's data version now (None: unknown, do not cache) — the tile cache's version board."""
         with self._lock:
-            if self._watch is None:
-                self._watch = self.store.change_watch()
-            if self._watch.changed() or self._stale:
-                self._stale = True
-                self._versions = self.store.layer_versions()
-                self._stale = False
-            return self._versions.get(layer_id)
+            if self._board is None:
+                self._board = VersionBoard(self.store)
+            board = self._board
+        return board.current().get(layer_id)
 
     def page(self, layer: LayerDefinition, params: Iterable[tuple[str, str]],
              read: Callable[[], FeaturePage]) -> FeaturePage:
@@ -96,8 +93,8 @@ class PageCache:
 
     def close(self) -> None:
         with self._lock:
-            if self._watch is not None:
-                self._watch.close()
-                self._watch = None
+            if self._board is not None:
+                self._board.close()
+                self._board = None
             self._items.clear()
             self.bytes = 0

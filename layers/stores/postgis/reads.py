@@ -54,14 +54,14 @@ class Reader:
         self.count_budget_ms = max(0, int(count_budget_ms))
         self.counts: BoundedCache[int] = BoundedCache(2048)
         self.states: BoundedCache[LayerState] = BoundedCache(512)
-        self.shapes: BoundedCache[tuple[LayerDefinition, sa.Select[Any]]] = BoundedCache(256)
+        self.shapes: BoundedCache[tuple[LayerDefinition, sa.Select[Any], list[sa.ColumnElement[bool]]]] = (
+            BoundedCache(256))
 
     # -- pages ------------------------------------------------------------------------------
     def query(self, layer: LayerDefinition, query: FeatureQuery) -> FeaturePage:
         where_sql.check_page(layer, query)
         table = layer_table(layer)
-        where = where_sql.conditions(layer, table, query)
-        statement, values = self._page_statement(layer, table, query, where)
+        statement, where, values = self._page_statement(layer, table, query)
         with translated(layer.id), self.engine.connect() as conn:
             row = conn.execute(statement, values).one()
             if row.dv is None:
@@ -69,13 +69,13 @@ class Reader:
             returned = int(row.n)
             matched: int | None = None
             if query.count:
-                matched = self._matched(conn, layer, table, where, query, row, returned)
+                matched = self._matched(conn, layer, table, where, values, query, row, returned)
         body = row.features.encode()
         return FeaturePage(number_matched=matched, number_returned=returned, features_json=b"[" + body + b"]")
 
-    def _page_statement(self, layer: LayerDefinition, table: sa.Table, query: FeatureQuery,
-                        where: list[sa.ColumnElement[bool]]) -> tuple[sa.Select[Any], dict[str, Any]]:
-        """The page statement and its parameter values.
+    def _page_statement(self, layer: LayerDefinition, table: sa.Table, query: FeatureQuery
+                        ) -> tuple[sa.Select[Any], list[sa.ColumnElement[bool]], dict[str, Any]]:
+        """The page statement, its WHERE conditions (for a count) and the parameter values of both.
 
         Map clients mostly ask pages that differ only in bbox, limit and offset: for those the
         statement is built once per shape (layer definition, CRS, properties, sorting) with named
@@ -84,10 +84,14 @@ class Reader:
         # A bbox page reads and sorts every row in the box: count them on the way.
         with_total = query.count and query.bbox is not None
         if query.interval is not None or query.equals or query.cql is not None:
+            where = where_sql.conditions(layer, table, query)
             order = where_sql.ordering(layer, table, query)
             return page_statement(layer, table, where, order, crs=query.crs, properties=query.properties,
                                   skip_geometry=query.skip_geometry, limit=query.limit, offset=query.offset,
-                                  with_total=with_total), {}
+                                  with_total=with_total), where, {}
+        values: dict[str, Any] = {"page_limit": query.limit, "page_offset": query.offset}
+        if query.bbox is not None:
+            values.update(where_sql.bbox_values(query.bbox))
         key = (id(layer), query.bbox is not None, query.sortby, query.crs, query.properties,
                query.skip_geometry, with_total)
         cached = self.shapes.get(key)
@@ -97,16 +101,13 @@ class Reader:
             statement = page_statement(layer, table, bound, order, crs=query.crs, properties=query.properties,
                                        skip_geometry=query.skip_geometry, limit=sa.bindparam("page_limit"),
                                        offset=sa.bindparam("page_offset"), with_total=with_total)
-            cached = (layer, statement)  # holding the layer keeps id(layer) unique
+            cached = (layer, statement, bound)  # holding the layer keeps id(layer) unique
             self.shapes.put(key, cached)
-        values: dict[str, Any] = {"page_limit": query.limit, "page_offset": query.offset}
-        if query.bbox is not None:
-            values.update(where_sql.bbox_values(query.bbox))
-        return cached[1], values
+        return cached[1], cached[2], values
 
     def _matched(self, conn: sa.Connection, layer: LayerDefinition, table: sa.Table,
-                 where: list[sa.ColumnElement[bool]], query: FeatureQuery, row: sa.Row[Any],
-                 returned: int) -> int | None:
+                 where: list[sa.ColumnElement[bool]], values: dict[str, Any], query: FeatureQuery,
+                 row: sa.Row[Any], returned: int) -> int | None:
         if returned < query.limit and (returned > 0 or query.offset == 0):
             return query.offset + returned  # the page reached the end: nothing to count
         if row.total is not None:
@@ -117,7 +118,7 @@ class Reader:
             return None if cached == _TOO_COSTLY else cached
         # Without conditions the count is the layer's size: cached per data version like any count,
         # so it is paid once per write and is always worth its full cost.
-        counted = self._count(conn, count_statement(layer, table, where), budget=bool(where))
+        counted = self._count(conn, count_statement(layer, table, where), values, budget=bool(where))
         if counted is None:
             self.counts.put((*key, row.dv), _TOO_COSTLY)
             return None
@@ -125,16 +126,17 @@ class Reader:
         self.counts.put((*key, counted.dv), matched)
         return matched
 
-    def _count(self, conn: sa.Connection, statement: sa.Select[Any], *, budget: bool) -> sa.Row[Any] | None:
+    def _count(self, conn: sa.Connection, statement: sa.Select[Any], values: dict[str, Any], *,
+               budget: bool) -> sa.Row[Any] | None:
         """The count row, or None when PostgreSQL cancelled it at the budget.
 
         Reads run in autocommit, so the timeout is set for the session around this one statement
         and reset after it (a cancelled statement leaves an autocommit session usable)."""
         if not (budget and self.count_budget_ms):
-            return conn.execute(statement).one()
+            return conn.execute(statement, values).one()
         conn.exec_driver_sql(f"SET statement_timeout = {self.count_budget_ms}")
         try:
-            return conn.execute(statement).one()
+            return conn.execute(statement, values).one()
         except sa.exc.OperationalError as exc:
             if isinstance(exc.orig, psycopg.errors.QueryCanceled):
                 return None

@@ -28,9 +28,7 @@ def conditions(layer: LayerDefinition, table: sa.Table, query: FeatureQuery) -> 
     where: list[ColumnElement[bool]] = []
     geom = table.c.geom
     if query.bbox is not None:
-        minx, miny, maxx, maxy = query.bbox
-        if not (minx <= maxx and miny <= maxy):
-            raise InvalidQuery("bbox 的最小值大于最大值 / bbox minimum exceeds maximum", parameter="bbox")
+        bbox_values(query.bbox)  # checks it
         env = envelope(query.bbox)
         where.append(DIALECT.bbox_intersects(geom, query.bbox))
         where.append(sa.func.ST_Intersects(geom, env, type_=sa.Boolean))
@@ -62,6 +60,7 @@ def bound_bbox(table: sa.Table) -> list[ColumnElement[bool]]:
 
 
 def bbox_values(bbox: tuple[float, float, float, float]) -> dict[str, float]:
+    """The parameters of `bound_bbox`; a bbox whose minimum exceeds its maximum → InvalidQuery."""
     minx, miny, maxx, maxy = (float(v) for v in bbox)
     if not (minx <= maxx and miny <= maxy):
         raise InvalidQuery("bbox 的最小值大于最大值 / bbox minimum exceeds maximum", parameter="bbox")
