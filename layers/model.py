@@ -12,6 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from layers.workflow import STATE_FIELD, WorkflowSpec, workflow_fields
+
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 #: Column names the stores use themselves; a layer's fields may not take them.
@@ -170,6 +172,21 @@ class LayerDefinition(BaseModel):
     valid_extent: tuple[float, float, float, float] = CHINA_EXTENT
     keywords: tuple[str, ...] = ()
     tiles: TileSettings = TileSettings()
+    #: The layer's state machine (监管流程), if its items are handled through one.
+    workflow: WorkflowSpec | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _supervision_fields(cls, data: Any) -> Any:
+        """A workflow layer carries the supervision fields; add those its declaration leaves out."""
+        if not isinstance(data, dict) or not data.get("workflow"):
+            return data
+        spec = data["workflow"]
+        spec = spec if isinstance(spec, WorkflowSpec) else WorkflowSpec.model_validate(spec)
+        fields = list(data.get("fields") or ())
+        declared = {f.name if isinstance(f, FieldSpec) else f.get("name") for f in fields}
+        fields.extend(f for f in workflow_fields(spec) if f["name"] not in declared)
+        return {**data, "fields": fields}
 
     @field_validator("id")
     @classmethod
@@ -195,10 +212,28 @@ class LayerDefinition(BaseModel):
         unknown = sorted(tile_fields - set(names))
         if unknown:
             raise ValueError(f"layer {self.id}: tile settings name unknown fields {unknown}")
+        if self.workflow is not None:
+            self._check_workflow(self.workflow)
         minx, miny, maxx, maxy = self.valid_extent
         if not (-180 <= minx < maxx <= 180 and -90 <= miny < maxy <= 90):
             raise ValueError(f"layer {self.id}: valid_extent must be lon/lat degrees, min < max")
         return self
+
+    def _check_workflow(self, spec: WorkflowSpec) -> None:
+        state_field = self.field(STATE_FIELD)
+        codes = state_field.enum_codes() if state_field else None
+        if codes != frozenset(s.id for s in spec.states):
+            raise ValueError(f"layer {self.id}: field {STATE_FIELD} must list exactly the workflow's states")
+        for state in spec.states:
+            if state.deadline_field is not None:
+                target = self.field(state.deadline_field)
+                if target is None or target.type not in (FieldType.DATE, FieldType.DATETIME):
+                    raise ValueError(f"layer {self.id}: state {state.id} deadline_field must name a date or "
+                                     "datetime field")
+        for transition in spec.transitions:
+            unknown = sorted(set(transition.requires) - set(self.field_names))
+            if unknown:
+                raise ValueError(f"layer {self.id}: transition {transition.id} requires unknown fields {unknown}")
 
     def tile_fields(self, zoom: int) -> tuple[str, ...]:
         """The fields that go into a tile at `zoom`, in declaration order (id and domain are added by

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from domains.framework.domain import Domain, SampleContext
+from domains.framework.samples import import_geojson_samples
+
 #: Layer ids in catalogue order (JL-JT-JC-0001 … 0009).
 LAYER_IDS: tuple[str, ...] = (
     "prefectures", "cities", "roads", "stakes", "bridges", "toll_stations", "service_areas",
@@ -27,4 +30,18 @@ def sample_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "data" / "samples" / "base"
 
 
-__all__ = ["LAYER_IDS", "layer_file", "sample_dir"]
+def _load_samples(context: SampleContext) -> dict[str, int]:
+    return import_geojson_samples(context, DOMAIN.layers(), sample_dir())
+
+
+DOMAIN = Domain(
+    id="base",
+    title_zh="基础地理",
+    title_en="Base geography",
+    layer_files=(layer_file(),),
+    samples=_load_samples,
+    order=0,
+    description_zh="吉林省行政区划、公路网与桩号、桥梁、收费站、服务区、松花江。",
+)
+
+__all__ = ["DOMAIN", "LAYER_IDS", "layer_file", "sample_dir"]

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-import tempfile
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import typer
 
 from gis_server.cli.context import console, open_registry
 from gis_server.cli.enc_pilot import load_pilot_samples
+
+#: China Standard Time: sample days begin at 08:00 local time.
+CST = timezone(timedelta(hours=8))
+
+
+def sample_epoch(as_of: str | None) -> datetime:
+    """The reference time of the samples (deadlines, histories and positions are laid out around it):
+    08:00 China time of the given day, or of today. Same day, same samples."""
+    day = date.fromisoformat(as_of) if as_of else datetime.now(CST).date()
+    return datetime(day.year, day.month, day.day, 8, 0, tzinfo=CST).astimezone(UTC)
+
 
 samples_app = typer.Typer(help="吉林示例数据 / the Jilin sample data", no_args_is_help=True)
 
@@ -27,31 +38,27 @@ def generate(
 
 
 def load_samples(replace: bool = typer.Option(False, help="清空后重新装载 / reload layers that already hold data"),
+                 as_of: str = typer.Option(None, help="示例数据基准日 YYYY-MM-DD / reference day of the samples "
+                                                     "(default today)"),
                  ) -> None:
-    """装载吉林示例数据 / Register the Jilin base layers and load their sample features, the Songhua pilot
-    chart and its gauge readings (idempotent)."""
-    from domains.base import layer_file, sample_dir
-    from layers.io.importer import ImportOptions, import_file
-    from layers.registry import load_layer_file
+    """装载示例数据 / Register every domain's layers and load their deterministic sample data, the Songhua
+    pilot chart and its gauge readings (idempotent: layers that hold data are skipped)."""
+    from domains.framework.discovery import discover_domains
+    from domains.framework.domain import SampleContext
+    from domains.framework.samples import SampleLoadError
+    from domains.framework.samples import load_samples as run
+
+    def progress(what: str, done: int, total: int) -> None:
+        if done == total:
+            typer.echo(f"{what}: 装载 {done} 条 / loaded {done}")
 
     with open_registry() as registry:
-        registered = {layer.id for layer in registry.all()}
-        for layer in load_layer_file(layer_file()):
-            if layer.id in registered:
-                registry.register(layer, replace=True)
-                count = registry.store.layer_state(layer).feature_count
-                if count and not replace:
-                    typer.echo(f"{layer.id}: 已有 {count} 个要素，跳过 / already loaded, skipped")
-                    continue
-                registry.drop(layer.id)
-            registry.register(layer)
-            with tempfile.TemporaryDirectory() as scratch:
-                options = ImportOptions(rejects_path=Path(scratch) / "rejects.csv")
-                report = import_file(registry.store, layer, sample_dir() / f"{layer.id}.geojson", options=options)
-            if report.rows_rejected:
-                console.print(f"[red]{layer.id}: {report.rows_rejected} 条记录被拒绝 / rows rejected[/red]")
-                raise typer.Exit(1)
-            typer.echo(f"{layer.id}: 装载 {report.rows_written} 个要素 / loaded {report.rows_written} features")
+        context = SampleContext(registry=registry, now=sample_epoch(as_of), progress=progress, replace=replace)
+        try:
+            run(context, discover_domains())
+        except SampleLoadError as exc:
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(1) from None
         load_pilot_samples(registry)
 
 
