@@ -12,6 +12,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 
 from gis_server import cors, problems
+from gis_server.items_fastpath import ItemsFastPath
 from gis_server.page_cache import PageCache
 from gis_server.routers import admin, collections, enc, items, landing, styles, tiles, transactions
 from gis_server.security import current_principal
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None, store: FeatureStore | None = No
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=4)
     app.add_middleware(CORSMiddleware, allow_origins=cors.ALLOW_ORIGINS, allow_methods=cors.ALLOW_METHODS,
                        allow_headers=cors.ALLOW_HEADERS, expose_headers=cors.EXPOSE_HEADERS)
+    app.add_middleware(ItemsFastPath)  # an item page skips routing and middleware (same answers)
     app.add_middleware(CachedTileFastPath)  # outermost: a cached tile skips the rest of the stack
     for module in (landing, collections, items, tiles, styles, transactions, admin, enc):
         app.include_router(module.router)

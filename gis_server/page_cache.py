@@ -65,31 +65,45 @@ class PageCache:
     def page(self, layer: LayerDefinition, params: Iterable[tuple[str, str]],
              read: Callable[[], FeaturePage]) -> FeaturePage:
         """The cached page for these parameters, or `read()`'s, kept for next time."""
+        key, found = self.lookup(layer, params)
+        if found is not None:
+            return found
+        page = read()
+        if key is not None:
+            self.keep(key, layer, page)
+        return page
+
+    def lookup(self, layer: LayerDefinition,
+               params: Iterable[tuple[str, str]]) -> tuple[Hashable | None, FeaturePage | None]:
+        """The key to keep a page under (None: do not cache) and the page kept under it, if any."""
         if not self.enabled:
-            return read()
+            return None, None
         version = self.version(layer.id)
         if version is None:
-            return read()
+            return None, None
         key = (layer.id, id(layer), version, tuple(sorted(params)))
         with self._lock:
             found = self._items.get(key)
             if found is not None and found[0] is layer:
                 self._items.move_to_end(key)
                 self.hits += 1
-                return found[1]
-        page = read()
+                return key, found[1]
+        return key, None
+
+    def keep(self, key: Hashable, layer: LayerDefinition, page: FeaturePage) -> None:
+        """Keep a page read for `key` (from `lookup`), evicting the least recently used beyond the budget."""
         size = len(page.features_json) + 200
-        if size <= self.max_bytes * _MAX_SHARE:
-            with self._lock:
-                old = self._items.pop(key, None)
-                if old is not None:
-                    self.bytes -= len(old[1].features_json) + 200
-                self._items[key] = (layer, page)  # holding the layer keeps id(layer) unique
-                self.bytes += size
-                while self.bytes > self.max_bytes:
-                    _, (_, evicted) = self._items.popitem(last=False)
-                    self.bytes -= len(evicted.features_json) + 200
-        return page
+        if size > self.max_bytes * _MAX_SHARE:
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self.bytes -= len(old[1].features_json) + 200
+            self._items[key] = (layer, page)  # holding the layer keeps id(layer) unique
+            self.bytes += size
+            while self.bytes > self.max_bytes:
+                _, (_, evicted) = self._items.popitem(last=False)
+                self.bytes -= len(evicted.features_json) + 200
 
     def close(self) -> None:
         with self._lock:

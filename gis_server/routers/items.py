@@ -31,11 +31,11 @@ def items(request: Request, collection_id: str) -> Response:
     authorize_read(request, layer)
     query, crs = items_query(request.query_params, layer)
     fmt = output_format(request.query_params, request.headers.get("accept"))
-    cache_key = [(k, v) for k, v in request.query_params.multi_items() if k != "f"]
+    cache_key = page_key(request.query_params.multi_items())
     page = svc.pages.page(layer, cache_key, lambda: svc.store.query(layer, query))
     url = f"{base_url(request)}/collections/{layer.id}/items"
     params = {k: v for k, v in request.query_params.items() if k not in ("f", "offset")}
-    links = _page_links(url, params, query, page, fmt, layer)
+    links = page_links(url, params, query, page, fmt, layer)
     headers = {"Content-Crs": f"<{crs.uri}>"}
     if fmt == "html":
         features = orjson.loads(page.features_json)
@@ -44,17 +44,26 @@ def items(request: Request, collection_id: str) -> Response:
             "title": f"{layer.title_zh} — 要素", "crs": crs.uri,
             "preview": svg_preview(features, lat_first=crs.lat_first, geographic=crs.srid != 3857),
         }, headers=headers)
+    return Response(collection_body(page, links), media_type=GEOJSON, headers=headers)
+
+
+def collection_body(page: FeaturePage, links: list[dict[str, Any]]) -> bytes:
+    """The GeoJSON FeatureCollection of a page: the store's features JSON spliced in as is."""
     head: dict[str, Any] = {"type": "FeatureCollection"}
     if page.number_matched is not None:
         head["numberMatched"] = page.number_matched
     head["numberReturned"] = page.number_returned
     head["timeStamp"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     head["links"] = links
-    body = orjson.dumps(head)[:-1] + b',"features":' + page.features_json + b"}"
-    return Response(body, media_type=GEOJSON, headers=headers)
+    return orjson.dumps(head)[:-1] + b',"features":' + page.features_json + b"}"
 
 
-def _page_links(url: str, params: dict[str, str], query: FeatureQuery, page: FeaturePage, fmt: str,
+def page_key(items: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """What identifies a page in the page cache: every parameter but the output format."""
+    return [(k, v) for k, v in items if k != "f"]
+
+
+def page_links(url: str, params: dict[str, str], query: FeatureQuery, page: FeaturePage, fmt: str,
                 layer: LayerDefinition) -> list[dict[str, Any]]:
     offset = {"offset": query.offset} if query.offset else {}
     current = GEOJSON if fmt == "json" else HTML
