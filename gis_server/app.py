@@ -14,12 +14,27 @@ from starlette.middleware.gzip import GZipMiddleware
 from gis_server import cors, problems
 from gis_server.items_fastpath import ItemsFastPath
 from gis_server.page_cache import PageCache
-from gis_server.routers import admin, collections, enc, items, landing, styles, tiles, transactions
+from gis_server.routers import (
+    admin,
+    collections,
+    enc,
+    items,
+    landing,
+    linear_referencing,
+    network,
+    positions,
+    styles,
+    supervision,
+    tiles,
+    transactions,
+    workflow,
+)
 from gis_server.security import current_principal
 from gis_server.settings import Settings, get_settings
 from gis_server.state import Services
 from gis_server.tile_fastpath import CachedTileFastPath
 from gis_server.tiles_state import close_tile_service
+from gis_server.workflow_sweeper import start_sweeper, stop_sweeper
 from layers.registry import LayerRegistry
 from layers.stores import open_store
 from layers.stores.base import FeatureStore
@@ -39,9 +54,11 @@ def create_app(settings: Settings | None = None, store: FeatureStore | None = No
         app.state.settings = settings
         pages = PageCache(opened)
         app.state.services = Services(settings, opened, registry, templates, pages)
+        sweeper = start_sweeper(settings, registry)
         try:
             yield
         finally:
+            await stop_sweeper(sweeper)
             close_tile_service(app)
             pages.close()
             registry.close()
@@ -65,6 +82,7 @@ def create_app(settings: Settings | None = None, store: FeatureStore | None = No
                        allow_headers=cors.ALLOW_HEADERS, expose_headers=cors.EXPOSE_HEADERS)
     app.add_middleware(ItemsFastPath)  # an item page skips routing and middleware (same answers)
     app.add_middleware(CachedTileFastPath)  # outermost: a cached tile skips the rest of the stack
-    for module in (landing, collections, items, tiles, styles, transactions, admin, enc):
+    for module in (landing, collections, items, tiles, styles, transactions, admin, enc, linear_referencing, network,
+                   workflow, supervision, positions):
         app.include_router(module.router)
     return app

@@ -6,8 +6,9 @@ the page cache, the store's page query, `routers.items.page_links` and `collecti
 gzip policy of the app's GZipMiddleware and the CORS policy of `gis_server.cors` — but without
 routing, dependency resolution and middleware, whose Python time is a large share of a 100-feature
 page. Parameters are parsed on the event loop; only a page the cache does not hold is read in a
-worker thread (with its gzip). Anything else — HTML, a refused caller, an unknown layer, any parameter the route would reject, any error — goes on to the
-app unchanged, which answers it (and reports errors) as usual.
+worker thread (with its gzip). Anything else — HTML, a refused caller, an unknown layer, any
+parameter the route would reject, any error — goes on to the app unchanged, which answers it (and
+reports errors) as usual.
 """
 
 from __future__ import annotations

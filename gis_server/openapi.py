@@ -9,7 +9,10 @@ from typing import Any
 from gis_server.documents import SERVICE_DESCRIPTION, SERVICE_TITLE
 from gis_server.links import GEOJSON, HTML, JSON, OPENAPI_JSON, SCHEMA_JSON
 from gis_server.openapi_enc import enc_paths
+from gis_server.openapi_network import network_paths
+from gis_server.openapi_positions import position_paths
 from gis_server.openapi_tiles import tile_paths
+from gis_server.openapi_workflow import workflow_paths
 from gis_server.params import MAX_LIMIT
 from layers.crs import SERVED
 from layers.json_schema import field_schema
@@ -236,6 +239,9 @@ def build_openapi(base: str, layers: list[LayerDefinition]) -> dict[str, Any]:
         paths.update(_layer_paths(layer))
     paths.update(tile_paths(layers))
     paths.update(enc_paths())
+    paths.update(workflow_paths(layers))
+    paths.update(network_paths())
+    paths.update(position_paths())
     return {
         "openapi": "3.0.3",
         "info": {"title": SERVICE_TITLE, "description": SERVICE_DESCRIPTION, "version": "1.0.0",

@@ -25,6 +25,13 @@ STATUS_OF: dict[type[errors.OneMapError], tuple[int, str, str]] = {
     errors.InvalidFeature: (400, "invalid-feature", "要素无效 / Invalid feature"),
     errors.InvalidQuery: (400, "invalid-parameter", "请求参数无效 / Invalid parameter"),
     errors.StoreUnavailable: (503, "unavailable", "数据存储不可用 / Store unavailable"),
+    errors.NotAWorkflowLayer: (404, "not-found", "图层没有办理流程 / Collection has no workflow"),
+    errors.AttachmentNotFound: (404, "not-found", "未找到附件 / Attachment not found"),
+    errors.TransitionNotAllowed: (409, "conflict", "当前状态不允许该操作 / Transition not allowed"),
+    errors.TransitionForbidden: (403, "forbidden", "无权执行该操作 / Transition forbidden"),
+    errors.MissingEvidence: (400, "missing-evidence", "缺少办理要件 / Required evidence missing"),
+    errors.StateConflict: (409, "conflict", "办理状态已变化 / Workflow state changed"),
+    errors.SupervisionFieldsLocked: (409, "conflict", "监管字段只能经办理流程修改 / Supervision fields locked"),
 }
 
 
@@ -59,7 +66,7 @@ def install(app: FastAPI) -> None:
             (v for k, v in STATUS_OF.items() if isinstance(exc, k)), (400, "bad-request", "请求错误 / Bad request")
         )
         return problem_response(status, title, exc.message, instance=str(request.url.path),
-                                parameter=exc.parameter, field=exc.field)
+                                parameter=exc.parameter, field=exc.field, **getattr(exc, "extensions", {}))
 
     @app.exception_handler(ApiProblem)
     async def api_problem(request: Request, exc: ApiProblem) -> Response:

@@ -1,8 +1,10 @@
 """The one authentication/authorization dependency every request passes through.
 
 Embedded default policy: anyone reads layers whose `read_roles` include "public"; a bearer
-token equal to ONEMAP_ADMIN_TOKEN grants the "admin" role, which may write. A later security
-issue replaces `authenticate` (unified identity, per-region policy) here and nowhere else.
+token equal to ONEMAP_ADMIN_TOKEN grants the "admin" role, which may write; the tokens of the
+users file (ONEMAP_USERS_FILE, `users.py`) name callers with their roles, organisation and region
+(what workflows check and record). Tokens are compared in constant time. A later security issue
+replaces `authenticate` (unified identity, per-region policy) here and nowhere else.
 """
 
 from __future__ import annotations
@@ -14,15 +16,19 @@ from fastapi import Request
 
 from gis_server.problems import ApiProblem
 from gis_server.settings import Settings
+from gis_server.users import UsersFileError, load_users
 from layers.model import LayerDefinition
 
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is calling, and with which roles."""
+    """Who is calling: roles, and for named users their organisation (单位) and region (行政区划代码)."""
 
     name: str
     roles: frozenset[str]
+    display_name: str | None = None
+    organisation: str | None = None
+    region: str | None = None
 
     @property
     def is_anonymous(self) -> bool:
@@ -41,8 +47,17 @@ def authenticate(authorization: str | None, settings: Settings) -> Principal:
     if scheme.lower() != "bearer" or not token:
         raise ApiProblem(401, "未认证 / Unauthorized", "Authorization 头必须为 Bearer 令牌 / expected a Bearer token",
                          headers={"WWW-Authenticate": 'Bearer realm="onemap"'})
-    if settings.admin_token and hmac.compare_digest(token.strip(), settings.admin_token):
+    token = token.strip()
+    if settings.admin_token and hmac.compare_digest(token.encode(), settings.admin_token.encode()):
         return ADMIN
+    user = None
+    if settings.users_file is not None:
+        try:
+            user = load_users(settings.users_file).find(token)
+        except UsersFileError as exc:
+            raise ApiProblem(503, "服务配置错误 / Server misconfigured", exc.args[0]) from None
+    if user is not None:
+        return Principal(user.name, user.roles, user.display_name, user.organisation, user.region)
     raise ApiProblem(401, "未认证 / Unauthorized", "令牌无效 / invalid token",
                      headers={"WWW-Authenticate": 'Bearer realm="onemap", error="invalid_token"'})
 

@@ -19,6 +19,8 @@ import sqlalchemy as sa
 IN_CI = os.environ.get("CI", "").lower() == "true"
 # Servers and tile caches started by tests keep their files out of the work tree.
 os.environ.setdefault("ONEMAP_TILE_CACHE_DIR", tempfile.mkdtemp(prefix="onemap-test-tiles-"))
+# No background overdue sweeps in tests' servers unless a test turns them on (they would move data versions).
+os.environ.setdefault("ONEMAP_SWEEP_SECONDS", "0")
 DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from gis_server.cli import enc_commands, io_commands, layer_commands, sample_commands, serve_command, tile_commands
+from gis_server.cli import (
+    enc_commands,
+    io_commands,
+    layer_commands,
+    position_commands,
+    sample_commands,
+    serve_command,
+    tile_commands,
+    workflow_commands,
+)
 
 app = typer.Typer(
     name="onemap",
@@ -15,7 +24,8 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for module in (serve_command, layer_commands, io_commands, sample_commands, tile_commands, enc_commands):
+for module in (serve_command, layer_commands, io_commands, sample_commands, tile_commands, enc_commands,
+               workflow_commands, position_commands):
     module.register(app)
 
 if __name__ == "__main__":

@@ -47,10 +47,11 @@ def load_samples(replace: bool = typer.Option(False, help="清空后重新装载
     from domains.framework.domain import SampleContext
     from domains.framework.samples import SampleLoadError
     from domains.framework.samples import load_samples as run
+    from domains.workflow.sweep import sweep
 
     def progress(what: str, done: int, total: int) -> None:
         if done == total:
-            typer.echo(f"{what}: 装载 {done} 条 / loaded {done}")
+            typer.echo(f"{what}: {done:,} 条 / rows")
 
     with open_registry() as registry:
         context = SampleContext(registry=registry, now=sample_epoch(as_of), progress=progress, replace=replace)
@@ -60,6 +61,8 @@ def load_samples(replace: bool = typer.Option(False, help="清空后重新装载
             console.print(f"[red]{exc}[/red]")
             raise typer.Exit(1) from None
         load_pilot_samples(registry)
+        report = sweep(registry)
+        typer.echo(f"超期巡检 / overdue sweep: {report.overdue_items or 0} 个超期事项 / items overdue now")
 
 
 def register(app: typer.Typer) -> None:

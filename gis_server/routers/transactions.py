@@ -12,17 +12,20 @@ import orjson
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from domains.workflow.guard import protect_supervision
 from gis_server.etags import expected_version, feature_etag
 from gis_server.links import base_url
 from gis_server.params import reject_unknown
 from gis_server.problems import ApiProblem
 from gis_server.routers.items import parse_feature_id
+from gis_server.routers.workflow import create_workflow_item, workflow_body
+from gis_server.rule_events import after_write
 from gis_server.security import authorize_write
 from gis_server.state import services
 from layers.crs import CRS84, ServedCrs, served_crs, to_storage
 from layers.errors import InvalidFeature
 from layers.model import LayerDefinition
-from layers.query import OutputCrs
+from layers.query import OutputCrs, StoredFeature
 from layers.stores.base import FeatureRecord
 from layers.validation import check_geometry, check_properties, parse_geojson_geometry
 
@@ -67,19 +70,29 @@ def _record(layer: LayerDefinition, body: Any, crs: ServedCrs) -> FeatureRecord:
                          properties=check_properties(layer, body.get("properties")))
 
 
-def _writable(request: Request, collection_id: str) -> LayerDefinition:
+async def _after_change(request: Request, layer: LayerDefinition, updated: StoredFeature) -> StoredFeature:
+    """Wake the rules; when one of them wrote the feature again, the ETag the client gets is the latest."""
+    result = await after_write(request, "feature_changed", layer.id, updated.fid)
+    if (layer.id, updated.fid) in result.written:
+        return services(request).store.get(layer, updated.fid, STORAGE_LONLAT)
+    return updated
+
+
+def _writable(request: Request, collection_id: str, *, creating: bool = False) -> LayerDefinition:
     layer = services(request).registry.get(collection_id)
-    authorize_write(request, layer)
+    if not (creating and layer.workflow is not None):  # the workflow engine decides who may create items
+        authorize_write(request, layer)
     reject_unknown(request.query_params, ())
     return layer
 
 
 @router.post("/collections/{collection_id}/items", include_in_schema=False)
 async def create(request: Request, collection_id: str) -> Response:
-    layer = _writable(request, collection_id)
-    record = _record(layer, await _read_json(request, FEATURE_TYPES), _content_crs(request))
+    layer = _writable(request, collection_id, creating=True)
+    record = _record(layer, workflow_body(layer, await _read_json(request, FEATURE_TYPES)), _content_crs(request))
     store = services(request).store
-    fid = store.insert(layer, [record])[0]
+    fid = create_workflow_item(request, layer, record) if layer.workflow else store.insert(layer, [record])[0]
+    await after_write(request, "feature_created", layer.id, fid)
     feature = store.get(layer, fid, STORAGE_LONLAT)
     location = f"{base_url(request)}/collections/{layer.id}/items/{fid}"
     return Response(status_code=201, headers={"Location": location, "ETag": feature_etag(fid, feature.version)})
@@ -89,9 +102,14 @@ async def create(request: Request, collection_id: str) -> Response:
 async def replace(request: Request, collection_id: str, feature_id: str) -> Response:
     layer = _writable(request, collection_id)
     fid = parse_feature_id(layer, feature_id)
-    record = _record(layer, await _read_json(request, FEATURE_TYPES), _content_crs(request))
+    body = await _read_json(request, FEATURE_TYPES)
     store = services(request).store
+    current = store.get(layer, fid, STORAGE_LONLAT).properties if layer.workflow else None
+    record = _record(layer, workflow_body(layer, body, current), _content_crs(request))
+    if current is not None:
+        protect_supervision(layer, current, record.properties)  # state etc. change through /workflow only
     updated = store.replace(layer, fid, record, expected_version=expected_version(request, fid))
+    updated = await _after_change(request, layer, updated)
     return Response(status_code=204, headers={"ETag": feature_etag(fid, updated.version)})
 
 
@@ -110,7 +128,9 @@ async def update(request: Request, collection_id: str, feature_id: str) -> Respo
                          "要素已被他人修改 / the feature changed since the given entity tag",
                          headers={"ETag": feature_etag(fid, current.version)})
     merged = _merge(current.to_geojson(), patch, layer, _content_crs(request))
+    protect_supervision(layer, current.properties, merged.properties)
     updated = store.replace(layer, fid, merged, expected_version=current.version)
+    updated = await _after_change(request, layer, updated)
     return Response(status_code=204, headers={"ETag": feature_etag(fid, updated.version)})
 
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from shapely.geometry.base import BaseGeometry
 
 from layers.model import LayerDefinition
 from layers.query import FeaturePage, FeatureQuery, LayerState, OutputCrs, StoredFeature
+from layers.stores.history import Attachment, GuardedTransition, HistoryFilter, HistoryRow, OverdueSweep
 
 #: Edit-log entries kept per layer, counted in data versions (older ones fold into one whole-layer entry).
 EDIT_LOG_KEEP = 1_000
@@ -81,6 +83,11 @@ class PartitionChange:
     field: str
     value: Any
     records: Sequence[FeatureRecord] = ()
+
+
+#: An item to insert with its history: the feature (fid None: the store assigns one) and its steps in
+#: order (each row's `fid` is replaced by the feature's, a `geometry` of None by the feature's geometry).
+ItemWithHistory = tuple[FeatureRecord, Sequence[HistoryRow]]
 
 
 class FeatureStore(ABC):
@@ -170,6 +177,55 @@ class FeatureStore(ABC):
         and edit-log entries covering what went and what came (a chart cell re-imported as a new
         edition is the use). `progress` is called with the number of records inserted so far.
         """
+
+    # -- workflows (each write is one transaction, bookkept like the writes above) -----------
+    # The history (`onemap_history`) is append-only and goes with its layer when the layer is
+    # dropped; a history row's geometry is stored in EPSG:4490. Guarded writes bump the feature's
+    # `_version`, the layer's data version and the edit log exactly as `replace` does.
+
+    @abstractmethod
+    def transition(self, layer: LayerDefinition, change: GuardedTransition) -> StoredFeature:
+        """Apply `change.properties` to item `change.fid` if it is still in `change.expected_state` at
+        `change.expected_version`, and append `change.history` (numbered after the item's last step,
+        with the item's geometry) in the same transaction. Returns the new state (storage CRS).
+
+        Of several concurrent calls for one item exactly one succeeds. A miss raises
+        `FeatureNotFound`, `StateConflict` (another state now; `current_state`, `current_version`)
+        or `VersionConflict` (same state, another version); nothing is written then.
+        """
+
+    @abstractmethod
+    def insert_with_history(self, layer: LayerDefinition, items: Iterable[ItemWithHistory],
+                            progress: Progress | None = None) -> list[int]:
+        """Insert the features and their history rows, all in ONE transaction (the bulk path of
+        sample loaders and of creating an item); returns the new fids in order."""
+
+    @abstractmethod
+    def history(self, layer: LayerDefinition, fid: int) -> list[HistoryRow]:
+        """An item's steps in order, with geometries (an item without history: empty list)."""
+
+    @abstractmethod
+    def history_rows(self, selection: HistoryFilter) -> list[HistoryRow]:
+        """Steps (creations included) taken within the filter's window, without geometry or values,
+        ordered by time: what timeliness statistics are computed from."""
+
+    @abstractmethod
+    def sweep_overdue(self, layer: LayerDefinition, now: datetime) -> OverdueSweep:
+        """Set `overdue` to (deadline < now and the state is not terminal) wherever it differs, in one
+        transaction bumping each changed feature's version, the data version and the edit log."""
+
+    @abstractmethod
+    def put_attachment(self, layer: LayerDefinition, attachment: Attachment) -> Attachment:
+        """Store an evidence file on an existing item (`FeatureNotFound` otherwise); returns it
+        without its content."""
+
+    @abstractmethod
+    def attachments(self, layer: LayerDefinition, fid: int) -> list[Attachment]:
+        """The item's attachments, oldest first, without content."""
+
+    @abstractmethod
+    def get_attachment(self, layer: LayerDefinition, fid: int, attachment_id: str) -> Attachment:
+        """One attachment with its content; `AttachmentNotFound` if the item has none with that id."""
 
     # -- change tracking (the tile cache keys on it) -----------------------------------------
     # Every write above also appends to the layer's *edit log*, in the same transaction: one

@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 import pytest
 from fastapi.testclient import TestClient
-from starlette.types import Receive, Scope, Send
+from starlette.types import Scope
 
 from gis_server.app import create_app
 from gis_server.items_fastpath import ItemsFastPath

@@ -9,6 +9,7 @@ May import: sqlalchemy, layers.*, this package.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -16,11 +17,20 @@ import sqlalchemy as sa
 from layers.errors import StoreUnavailable
 from layers.model import LayerDefinition
 from layers.query import FeaturePage, FeatureQuery, LayerState, OutputCrs, StoredFeature
-from layers.stores.base import ChangeWatch, Edit, FeatureRecord, FeatureStore, PartitionChange, Progress
-from layers.stores.geopackage import edits, partitions, reader, registry, schema, writer
+from layers.stores.base import (
+    ChangeWatch,
+    Edit,
+    FeatureRecord,
+    FeatureStore,
+    ItemWithHistory,
+    PartitionChange,
+    Progress,
+)
+from layers.stores.geopackage import edits, partitions, reader, registry, schema, workflow, workflow_reads, writer
 from layers.stores.geopackage.dialect import GeoPackageDialect
 from layers.stores.geopackage.engine import create_engine, reading, writing
 from layers.stores.geopackage.watch import DataVersionWatch
+from layers.stores.history import Attachment, GuardedTransition, HistoryFilter, HistoryRow, OverdueSweep
 
 
 class GeoPackageStore(FeatureStore):
@@ -116,6 +126,32 @@ class GeoPackageStore(FeatureStore):
         if not changes:
             return []
         return partitions.replace_partitions(self.engine, changes, progress)
+
+    # -- workflows (workflow.py, workflow_reads.py) ---------------------------------------------
+    def transition(self, layer: LayerDefinition, change: GuardedTransition) -> StoredFeature:
+        return workflow.transition(self.engine, layer, change)
+
+    def insert_with_history(self, layer: LayerDefinition, items: Iterable[ItemWithHistory],
+                            progress: Progress | None = None) -> list[int]:
+        return workflow.insert_with_history(self.engine, layer, items, progress)
+
+    def history(self, layer: LayerDefinition, fid: int) -> list[HistoryRow]:
+        return workflow_reads.history(self.engine, layer, fid)
+
+    def history_rows(self, selection: HistoryFilter) -> list[HistoryRow]:
+        return workflow_reads.history_rows(self.engine, selection)
+
+    def sweep_overdue(self, layer: LayerDefinition, now: datetime) -> OverdueSweep:
+        return workflow.sweep_overdue(self.engine, layer, now)
+
+    def put_attachment(self, layer: LayerDefinition, attachment: Attachment) -> Attachment:
+        return workflow_reads.put_attachment(self.engine, layer, attachment)
+
+    def attachments(self, layer: LayerDefinition, fid: int) -> list[Attachment]:
+        return workflow_reads.attachments(self.engine, layer, fid)
+
+    def get_attachment(self, layer: LayerDefinition, fid: int, attachment_id: str) -> Attachment:
+        return workflow_reads.get_attachment(self.engine, layer, fid, attachment_id)
 
     # -- change tracking ----------------------------------------------------------------------
     def instance_id(self) -> str:

@@ -9,6 +9,7 @@ reading and writing features is delegated to `reads`, `writes` and `copy`; the e
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,8 +17,17 @@ import sqlalchemy as sa
 from layers.errors import LayerExists, LayerNotFound, StoreUnavailable
 from layers.model import LayerDefinition
 from layers.query import FeaturePage, FeatureQuery, LayerState, OutputCrs, StoredFeature
-from layers.stores.base import ChangeWatch, Edit, FeatureRecord, FeatureStore, PartitionChange, Progress
-from layers.stores.postgis import copy, edits, migrate, partitions, writes
+from layers.stores.base import (
+    ChangeWatch,
+    Edit,
+    FeatureRecord,
+    FeatureStore,
+    ItemWithHistory,
+    PartitionChange,
+    Progress,
+)
+from layers.stores.history import Attachment, GuardedTransition, HistoryFilter, HistoryRow, OverdueSweep
+from layers.stores.postgis import copy, edits, migrate, partitions, workflow, workflow_tables, writes
 from layers.stores.postgis.platform import (
     REGISTRY_LOCK,
     REGISTRY_REVISION,
@@ -180,6 +190,35 @@ class PostgisStore(FeatureStore):
             return []
         with self.writes.counting():
             return partitions.replace_partitions(self.engine, changes, progress)
+
+    # -- workflows (workflow.py, workflow_tables.py) --------------------------------------------
+    def transition(self, layer: LayerDefinition, change: GuardedTransition) -> StoredFeature:
+        with self.writes.counting():
+            return workflow.transition(self.engine, layer, change)
+
+    def insert_with_history(self, layer: LayerDefinition, items: Iterable[ItemWithHistory],
+                            progress: Progress | None = None) -> list[int]:
+        with self.writes.counting():
+            return workflow.insert_with_history(self.engine, layer, items, progress)
+
+    def history(self, layer: LayerDefinition, fid: int) -> list[HistoryRow]:
+        return workflow_tables.history(self.read_engine, layer, fid)
+
+    def history_rows(self, selection: HistoryFilter) -> list[HistoryRow]:
+        return workflow_tables.history_rows(self.read_engine, selection)
+
+    def sweep_overdue(self, layer: LayerDefinition, now: datetime) -> OverdueSweep:
+        with self.writes.counting():
+            return workflow.sweep_overdue(self.engine, self.read_engine, layer, now)
+
+    def put_attachment(self, layer: LayerDefinition, attachment: Attachment) -> Attachment:
+        return workflow_tables.put_attachment(self.engine, layer, attachment)
+
+    def attachments(self, layer: LayerDefinition, fid: int) -> list[Attachment]:
+        return workflow_tables.attachments(self.read_engine, layer, fid)
+
+    def get_attachment(self, layer: LayerDefinition, fid: int, attachment_id: str) -> Attachment:
+        return workflow_tables.get_attachment(self.read_engine, layer, fid, attachment_id)
 
     # -- change tracking ----------------------------------------------------------------------
     def instance_id(self) -> str:
