@@ -27,6 +27,7 @@ from gis_server.routers import (
     supervision,
     tiles,
     transactions,
+    web_assets,
     workflow,
 )
 from gis_server.security import current_principal
@@ -83,6 +84,6 @@ def create_app(settings: Settings | None = None, store: FeatureStore | None = No
     app.add_middleware(ItemsFastPath)  # an item page skips routing and middleware (same answers)
     app.add_middleware(CachedTileFastPath)  # outermost: a cached tile skips the rest of the stack
     for module in (landing, collections, items, tiles, styles, transactions, admin, enc, linear_referencing, network,
-                   workflow, supervision, positions):
+                   workflow, supervision, positions, web_assets):
         app.include_router(module.router)
     return app

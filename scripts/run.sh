@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/python.sh
+source scripts/lib/services.sh
+source scripts/lib/web.sh
 ensure_venv "."
+ensure_web_vendor
 .venv/bin/onemap load-samples
 exec .venv/bin/onemap serve "$@"

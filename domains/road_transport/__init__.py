@@ -13,6 +13,7 @@ May import: `layers`, `domains.framework`, `domains.base`; never `gis_server`.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from domains.framework.domain import Domain, SampleContext
@@ -26,9 +27,12 @@ def layer_file() -> Path:
 
 
 def _load_samples(context: SampleContext) -> dict[str, int]:
+    """The whole sample day, or its last ONEMAP_SAMPLE_POSITION_HOURS hours of positions (alerts and
+    clues always come from the whole day)."""
     from domains.road_transport.samples.loader import load
 
-    return load(context)
+    hours = int(os.environ.get("ONEMAP_SAMPLE_POSITION_HOURS") or 24)
+    return load(context, hours=min(max(hours, 1), 24))
 
 
 DOMAIN = Domain(
