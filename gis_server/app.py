@@ -17,6 +17,7 @@ from gis_server.page_cache import PageCache
 from gis_server.routers import (
     admin,
     collections,
+    dashboard,
     enc,
     items,
     landing,
@@ -28,6 +29,7 @@ from gis_server.routers import (
     tiles,
     transactions,
     web_assets,
+    webmap,
     workflow,
 )
 from gis_server.security import current_principal
@@ -84,6 +86,6 @@ def create_app(settings: Settings | None = None, store: FeatureStore | None = No
     app.add_middleware(ItemsFastPath)  # an item page skips routing and middleware (same answers)
     app.add_middleware(CachedTileFastPath)  # outermost: a cached tile skips the rest of the stack
     for module in (landing, collections, items, tiles, styles, transactions, admin, enc, linear_referencing, network,
-                   workflow, supervision, positions, web_assets):
+                   workflow, supervision, positions, web_assets, webmap, dashboard):
         app.include_router(module.router)
     return app

@@ -21,6 +21,6 @@ def register(app: typer.Typer) -> None:
         host = host or settings.host
         port = port or settings.port
         shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
-        typer.echo(f"OneMap 已启动 / running at: http://{shown}:{port}/  (store: {settings.database_url})")
+        typer.echo(f"OneMap 已启动 / running at: http://{shown}:{port}/map  (store: {settings.database_url})")
         uvicorn.run("gis_server.asgi:app", host=host, port=port, workers=workers, reload=reload,
                     proxy_headers=True, log_level="info")

@@ -61,13 +61,20 @@ def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SampleSite
         stop_server(proc)
 
 
-#: Users of the sample site, one per workflow role the browser tests act as (docs/workflow.md).
+#: Users of the sample site, one per workflow role the browser tests act as (docs/workflow.md):
+#: a mapping from bearer token to caller, as `gis_server/users.py` reads it.
 SAMPLE_USERS = """\
 users:
-  - token: hazard-officer-token
+  hazard-officer-token:
     name: safety_officer.220100.01
     display_name: 长春市安全监管员
     roles: [safety_officer, hazard_reporter]
+    organisation: 长春市交通运输局
+    region: "220100"
+  permit-officer-token:
+    name: permit_officer.220100.01
+    display_name: 长春市大件运输许可经办人
+    roles: [permit_officer]
     organisation: 长春市交通运输局
     region: "220100"
 """

@@ -398,3 +398,19 @@ def test_both_stores_give_the_same_tiles(samples, postgis_url):
         assert compared > 1000
     finally:
         postgis.close()
+
+
+def test_a_polygon_that_breaks_grid_snapping_still_renders() -> None:
+    """GEOS refuses to snap some invalid polygons (a hole outside its shell — a chart's depth areas
+    after clipping at low zoom raised this); the tile must still be drawn, not fail with a 500."""
+    import numpy as np
+    import shapely
+    from shapely.geometry import Polygon
+
+    from tiles.renderers.python import _snap_to_grid
+
+    broken = Polygon([(0, 0), (10, 0), (10, 10), (0, 10)], [[(20, 20), (22, 20), (22, 22), (20, 22)]])
+    with pytest.raises(shapely.errors.GEOSException):
+        shapely.set_precision(np.array([broken]), 1.0)
+    snapped = _snap_to_grid(np.array([broken]))[0]
+    assert snapped.is_valid and snapped.area == pytest.approx(100 + 4)

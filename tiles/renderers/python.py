@@ -80,7 +80,7 @@ def finish(features: Sequence[TileFeature], source: dict[int, BaseGeometry], pla
             stored = np.where(collapsed, stored, simplified)
         low, high = -BUFFER, EXTENT + BUFFER
         clipped = shapely.clip_by_rect(shapely.transform(frame.to_tile(stored), np.rint), low, low, high, high)
-        snapped = shapely.set_precision(clipped, 1.0)
+        snapped = _snap_to_grid(clipped)
         if dim == 2:
             # Tile y points down, so a ring positive in x/y (counter-clockwise) is clockwise on screen:
             # what MVT 2.1 requires of exterior rings.
@@ -161,3 +161,13 @@ class PythonTileRenderer:
     def render(self, layers: Sequence[LayerDefinition], address: TileAddress) -> RenderedTile:
         plans, render = self.prepare(layers, address)
         return fit_to_budget(render, {plan.layer.id: plan.feature_limit for plan in plans})
+
+
+def _snap_to_grid(geometries: np.ndarray) -> np.ndarray:
+    """Snap to the tile's integer grid. A polygon that rounding and clipping left invalid (a chart's
+    depth areas at low zoom) makes GEOS's precision reduction raise; those are made valid first."""
+    try:
+        return shapely.set_precision(geometries, 1.0)
+    except shapely.errors.GEOSException:
+        return shapely.set_precision(shapely.make_valid(geometries), 1.0)
+
