@@ -7,7 +7,7 @@ at the version the engine read, together with the history row to append. Attachm
 (`onemap_attachments`) are the evidence files a transition may require.
 
 The engine that decides what to write lives in `domains.workflow`; stores only keep it.
-May import: shapely (nothing of ours).
+May import: shapely, `layers.errors` and `layers.model`.
 """
 
 from __future__ import annotations
@@ -19,6 +19,9 @@ from typing import Any
 
 import orjson
 from shapely.geometry.base import BaseGeometry
+
+from layers.errors import FeatureNotFound, OneMapError, StateConflict, VersionConflict
+from layers.model import LayerDefinition
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,3 +114,21 @@ def plain_values(values: Mapping[str, Any]) -> dict[str, Any]:
     """`values` as plain JSON data (dates and date-times as ISO 8601 text, UTC as `Z`)."""
     loaded: dict[str, Any] = orjson.loads(orjson.dumps(dict(values), option=orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS))
     return loaded
+
+
+def missed_transition(layer: LayerDefinition, change: GuardedTransition, current: Sequence[Any] | None) -> OneMapError:
+    """Why a guarded transition's conditional update matched no row, from the item's current
+    (state, version) row as the store read it (None: the item is gone)."""
+    if current is None:
+        return FeatureNotFound(f"要素不存在 / no feature {change.fid} in collection {layer.id!r}")
+    state, version = current[0], int(current[1])
+    if state != change.expected_state:
+        spec = layer.workflow.state(state) if layer.workflow and state else None
+        name = spec.name_zh if spec else state
+        return StateConflict(
+            f"该事项已被他人办理，当前状态为“{name}” / the item was moved on by someone else; it is now in "
+            f"state {state!r}", current_state=state, current_version=version)
+    return VersionConflict(
+        f"要素已被他人修改（当前版本 {version}）/ feature {change.fid} was changed by someone else "
+        f"(current version {version})", current_version=version)
+

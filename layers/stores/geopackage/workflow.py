@@ -19,7 +19,6 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
-from layers.errors import FeatureNotFound, StateConflict, VersionConflict
 from layers.model import LayerDefinition
 from layers.query import STORAGE_SRID, StoredFeature
 from layers.stores.base import EditBox, ItemWithHistory, Progress
@@ -38,7 +37,7 @@ from layers.stores.geopackage.writer import (
     integrity_errors,
     require_layer,
 )
-from layers.stores.history import GuardedTransition, HistoryRow, OverdueSweep, plain_values
+from layers.stores.history import GuardedTransition, HistoryRow, OverdueSweep, missed_transition, plain_values
 from layers.workflow import DEADLINE_FIELD, OVERDUE_FIELD, STATE_FIELD
 
 #: Above this many changed features a sweep logs one union box instead of one box per feature.
@@ -89,18 +88,7 @@ def transition(engine: sa.Engine, layer: LayerDefinition, change: GuardedTransit
 def _explain_miss(conn: sa.Connection, layer: LayerDefinition, change: GuardedTransition) -> None:
     current = conn.exec_driver_sql(f"SELECT {quote(STATE_FIELD)}, _version FROM {quote(layer.id)} WHERE fid = ?",
                                    (int(change.fid),)).first()
-    if current is None:
-        raise FeatureNotFound(f"要素不存在 / no feature {change.fid} in collection {layer.id!r}")
-    state, version = current[0], int(current[1])
-    if state != change.expected_state:
-        spec = layer.workflow.state(state) if layer.workflow and state else None
-        name = spec.name_zh if spec else state
-        raise StateConflict(
-            f"该事项已被他人办理，当前状态为“{name}” / the item was moved on by someone else; it is now in "
-            f"state {state!r}", current_state=state, current_version=version)
-    raise VersionConflict(
-        f"要素已被他人修改（当前版本 {version}）/ feature {change.fid} was changed by someone else "
-        f"(current version {version})", current_version=version)
+    raise missed_transition(layer, change, current)
 
 
 def insert_with_history(engine: sa.Engine, layer: LayerDefinition, items: Iterable[ItemWithHistory],

@@ -24,11 +24,11 @@ import shapely
 import sqlalchemy as sa
 from psycopg.types.json import Jsonb
 
-from layers.errors import FeatureNotFound, LayerNotFound, StateConflict, VersionConflict
+from layers.errors import LayerNotFound
 from layers.model import LayerDefinition
 from layers.query import StoredFeature
 from layers.stores.base import EditBox, ItemWithHistory, Progress
-from layers.stores.history import GuardedTransition, HistoryRow, OverdueSweep, plain_values
+from layers.stores.history import GuardedTransition, HistoryRow, OverdueSweep, missed_transition, plain_values
 from layers.stores.postgis import copy, edits
 from layers.stores.postgis.geojson_sql import geometry_sql
 from layers.stores.postgis.platform import bump_data_version
@@ -86,18 +86,7 @@ def _explain_miss(conn: sa.Connection, layer: LayerDefinition, change: GuardedTr
     table = layer_table(layer)
     current = conn.execute(sa.select(table.c[STATE_FIELD], table.c["_version"])
                            .where(table.c.fid == int(change.fid))).first()
-    if current is None:
-        raise FeatureNotFound(f"要素不存在 / no feature {change.fid} in collection {layer.id!r}")
-    state, version = current[0], int(current[1])
-    if state != change.expected_state:
-        spec = layer.workflow.state(state) if layer.workflow and state else None
-        name = spec.name_zh if spec else state
-        raise StateConflict(
-            f"该事项已被他人办理，当前状态为“{name}” / the item was moved on by someone else; it is now in "
-            f"state {state!r}", current_state=state, current_version=version)
-    raise VersionConflict(
-        f"要素已被他人修改（当前版本 {version}）/ feature {change.fid} was changed by someone else "
-        f"(current version {version})", current_version=version)
+    raise missed_transition(layer, change, current)
 
 
 # -- bulk insert with history ------------------------------------------------------------------
