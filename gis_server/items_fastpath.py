@@ -20,9 +20,10 @@ from dataclasses import dataclass
 
 import anyio.to_thread
 from starlette.requests import Request
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope
 
 from gis_server.cors import apply_cors
+from gis_server.fastpath import FastPath, Reply
 from gis_server.links import GEOJSON, base_url
 from gis_server.params import items_query, output_format
 from gis_server.problems import ApiProblem
@@ -41,7 +42,6 @@ _ITEMS = re.compile(r"^/collections/([a-z][a-z0-9_]{0,62})/items$")
 GZIP_MINIMUM = 1024
 GZIP_LEVEL = 4
 
-_Reply = tuple[int, list[tuple[bytes, bytes]], bytes]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,25 +53,12 @@ class _PageRequest:
     request: Request
 
 
-class ItemsFastPath:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+class ItemsFastPath(FastPath):
+    pattern = _ITEMS
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
-            match = _ITEMS.match(scope["path"])
-            if match is not None:
-                reply = await self._answer(scope, match.group(1))
-                if reply is not None:
-                    status, headers, body = reply
-                    await send({"type": "http.response.start", "status": status, "headers": headers})
-                    await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
-                    return
-        await self.app(scope, receive, send)
-
-    async def _answer(self, scope: Scope, layer_id: str) -> _Reply | None:
+    async def _answer(self, scope: Scope, match: re.Match[str]) -> Reply | None:
         try:
-            parsed = _page_request(scope, layer_id)
+            parsed = _page_request(scope, match.group(1))
             if parsed is None:
                 return None
             pages = parsed.services.pages
@@ -105,14 +92,14 @@ def _page_request(scope: Scope, layer_id: str) -> _PageRequest | None:
     return _PageRequest(services, layer, query, crs, request)
 
 
-def _read_and_reply(parsed: _PageRequest, key: object, gzip: bool) -> _Reply:
+def _read_and_reply(parsed: _PageRequest, key: object, gzip: bool) -> Reply:
     page = parsed.services.store.query(parsed.layer, parsed.query)
     if key is not None:
         parsed.services.pages.keep(key, parsed.layer, page)
     return _reply(parsed, page, gzip)
 
 
-def _reply(parsed: _PageRequest, page: FeaturePage, gzip: bool) -> _Reply:
+def _reply(parsed: _PageRequest, page: FeaturePage, gzip: bool) -> Reply:
     request, layer = parsed.request, parsed.layer
     url = f"{base_url(request)}/collections/{layer.id}/items"
     params = {k: v for k, v in request.query_params.items() if k not in ("f", "offset")}

@@ -22,9 +22,10 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 import anyio.to_thread
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope
 
 from gis_server.cors import apply_cors
+from gis_server.fastpath import FastPath, Reply
 from gis_server.problems import ApiProblem
 from gis_server.routers.tiles import MAX_COLLECTIONS, layer_shown, tile_reply
 from gis_server.security import authenticate
@@ -41,7 +42,6 @@ _IDS = re.compile(r"^[a-z][a-z0-9_]{0,62}(,[a-z][a-z0-9_]{0,62})*$")
 _CONTENT_TYPE = MVT_MEDIA_TYPE.encode()
 
 
-_Reply = tuple[int, list[tuple[bytes, bytes]], bytes]
 
 
 @dataclass(frozen=True)
@@ -55,23 +55,10 @@ class _TileRequest:
     public: bool
 
 
-class CachedTileFastPath:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+class CachedTileFastPath(FastPath):
+    pattern = _TILE
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
-            match = _TILE.match(scope["path"])
-            if match is not None:
-                reply = await self._answer(scope, match)
-                if reply is not None:
-                    status, headers, body = reply
-                    await send({"type": "http.response.start", "status": status, "headers": headers})
-                    await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
-                    return
-        await self.app(scope, receive, send)
-
-    async def _answer(self, scope: Scope, match: re.Match[str]) -> _Reply | None:
+    async def _answer(self, scope: Scope, match: re.Match[str]) -> Reply | None:
         try:
             request = _tile_request(scope, match)
             if request is None:
@@ -108,7 +95,7 @@ def _tile_request(scope: Scope, match: re.Match[str]) -> _TileRequest | None:
     return _TileRequest(service, shown, address, headers, public)
 
 
-def _reply(request: _TileRequest, tile: TileResponse) -> _Reply:
+def _reply(request: _TileRequest, tile: TileResponse) -> Reply:
     headers = request.headers
     status, reply_headers, body = tile_reply(tile, headers.get("accept-encoding"), headers.get("if-none-match"),
                                              public=request.public)
