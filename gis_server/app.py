@@ -36,7 +36,7 @@ from gis_server.security import current_principal
 from gis_server.settings import Settings, get_settings
 from gis_server.state import Services
 from gis_server.tile_fastpath import CachedTileFastPath
-from gis_server.tiles_state import close_tile_service
+from gis_server.tiles_state import close_async_tiles, close_tile_service
 from gis_server.workflow_sweeper import start_sweeper, stop_sweeper
 from layers.registry import LayerRegistry
 from layers.stores import open_store
@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None, store: FeatureStore | None = No
             yield
         finally:
             await stop_sweeper(sweeper)
+            await close_async_tiles(app)
             close_tile_service(app)
             pages.close()
             registry.close()

@@ -3,8 +3,9 @@
 A `GET`/`HEAD` of `/collections/{id}/tiles/{tms}/{z}/{row}/{col}` (or of the dataset tile
 `/tiles/{tms}/{z}/{row}/{col}?collections=a,b` naming its layers by id) is answered here once the
 app's tile service exists: from the memory cache on the event loop when it holds the tile at the
-current data versions, otherwise by `TileService.tile` in a worker thread (the other cache tiers,
-then the renderer) — with the same authentication (`security.authenticate`), the same read check
+current data versions, otherwise by `TileService.tile_async` on the loop (PostGIS misses) or
+`TileService.tile` in a worker thread (the other cache tiers, then the renderer) — with the same
+authentication (`security.authenticate`), the same read check
 (`LayerDefinition.may_read`), the same headers (`routers.tiles.tile_reply`, the CORS policy of
 `gis_server.cors`) as the route, but without routing, dependency resolution or middleware, which
 cost more Python time than a light tile's SQL. Anything else — a query parameter other than
@@ -64,6 +65,8 @@ class CachedTileFastPath(FastPath):
             if request is None:
                 return None
             tile = request.service.cached(request.shown, request.address)
+            if tile is None:
+                tile = await request.service.tile_async(request.shown, request.address)
             if tile is None:
                 tile = await anyio.to_thread.run_sync(request.service.tile, request.shown, request.address)
             return _reply(request, tile)

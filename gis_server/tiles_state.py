@@ -41,6 +41,13 @@ def cached_tile_service(app: FastAPI, store: object) -> TileService | None:
     return service if service is not None and service.store is store else None
 
 
+async def close_async_tiles(app: FastAPI) -> None:
+    """Release what the tile service holds on the event loop (before `close_tile_service`)."""
+    service: TileService | None = getattr(app.state, "tile_service", None)
+    if service is not None:
+        await service.aclose()
+
+
 def close_tile_service(app: FastAPI) -> None:
     """Close the app's tile service, if one was created (cache files, watch connections)."""
     with _LOCK:

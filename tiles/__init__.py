@@ -1,4 +1,4 @@
-"""Vector tiles: tile matrix sets, MVT generation per store, the tile cache (to come, issue 3).
+"""Vector tiles: tile matrix sets, MVT generation per store, the tile cache, seeding.
 
 May import: `layers`; never `gis_server` (which imports this package to serve tiles).
 """

@@ -11,11 +11,17 @@
    look older than it is, never newer).
 
 Renderer errors propagate and nothing is stored: errors are never cached.
+
+`TileService.tile_async` does the same on the event loop, for renderers that can render there
+(PostGIS: psycopg's async connections), and declines — returns None, so the caller uses a worker
+thread — whenever a step could block: a version re-read, an older entry to check, Redis.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+import anyio.to_thread
 
 from layers.model import LayerDefinition
 from layers.stores.base import FeatureStore
@@ -24,6 +30,9 @@ from tiles.cache.response import TileResponse, compress
 from tiles.model import TileAddress, TileRenderer
 
 __all__ = ["TileResponse", "TileService", "compress"]
+
+#: Rendered tiles larger than this are gzipped in a worker thread by `tile_async` (~0.3 ms of zlib).
+ASYNC_GZIP_BYTES = 64 * 1024
 
 
 class TileService:
@@ -66,6 +75,42 @@ class TileService:
         if versions is not None:
             self.cache.put(key, versions, response)
         return response
+
+    async def tile_async(self, layers: Sequence[LayerDefinition], address: TileAddress) -> TileResponse | None:
+        """`tile()` on the event loop when nothing in it would block: a renderer with `render_async`,
+        no Redis tier, versions known without a query, and no older cached entry to validate against
+        the edit log. None otherwise — then call `tile()` in a worker thread. Memory and disk tiers are
+        read and written on the loop (a file open, or a small write and a rename)."""
+        render_async = getattr(self.renderer, "render_async", None)
+        if render_async is None or self.cache.redis is not None:
+            return None
+        name, ids = self.layer_sets.of(layers)
+        current = self.cache.board.peek()
+        if current is None or not all(layer_id in current for layer_id in ids):
+            return None
+        versions = tuple([current[layer_id] for layer_id in ids])
+        key = TileKey(name, address.tms, address.z, address.row, address.col)
+        found = self.cache.get_local(key, versions)
+        if found is True:
+            return None
+        if found is not False:
+            return found
+        rendered = await render_async(layers, address)
+        if rendered is None:
+            return None
+        if len(rendered.data) > ASYNC_GZIP_BYTES:  # a heavy tile's gzip would hold up the loop
+            response = await anyio.to_thread.run_sync(compress, rendered)
+        else:
+            response = compress(rendered)
+        self.rendered += 1
+        self.cache.put(key, versions, response)
+        return response
+
+    async def aclose(self) -> None:
+        """Release what the renderer holds on the event loop (call from the loop that served tiles)."""
+        aclose = getattr(self.renderer, "aclose", None)
+        if callable(aclose):
+            await aclose()
 
     def close(self) -> None:
         self.cache.close()

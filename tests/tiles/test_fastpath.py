@@ -1,11 +1,13 @@
-"""Tiles answered by the raw ASGI fast path — cached ones from memory, misses rendered in a worker
-thread once the app's tile service exists: the same bytes and headers as the route, the same
-access rules, and nothing else taken over (errors go to the app, which reports them)."""
+"""Tiles answered by the raw ASGI fast path — cached ones from memory, misses rendered on the event
+loop (PostGIS) or in a worker thread once the app's tile service exists: the same bytes and headers
+as the route, the same access rules, and nothing else taken over (errors go to the app, which
+reports them)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
@@ -13,7 +15,8 @@ from gis_server.routers import tiles as tile_routes
 from layers.errors import StoreUnavailable
 from tests.tiles.conftest import AUTH, CHANGCHUN
 from tests.tiles.mvt import address_at, decode
-from tiles.service import TileService
+from tiles.renderers.postgis_async import AsyncTilePool
+from tiles.service import TileService, compress
 
 TILE = address_at(*CHANGCHUN, 12)
 URL = f"/collections/toll_points/tiles/WebMercatorQuad/{TILE.z}/{TILE.row}/{TILE.col}"
@@ -22,9 +25,10 @@ SECRET_URL = f"/collections/secret_sites/tiles/WebMercatorQuad/{TILE.z}/{TILE.ro
 
 @pytest.fixture
 def calls(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
-    """How often the route's path (TileService.tile) and the fast path's (TileService.cached) ran."""
-    counts = {"tile": 0, "cached": 0, "route": 0}
-    tile, cached, route = TileService.tile, TileService.cached, tile_routes._tile
+    """How often the route's path (TileService.tile) and the fast path's (TileService.cached) ran;
+    "tile" also counts the misses `TileService.tile_async` answered on the event loop ("on_loop")."""
+    counts = {"tile": 0, "cached": 0, "route": 0, "on_loop": 0}
+    tile, cached, route, tile_async = TileService.tile, TileService.cached, tile_routes._tile, TileService.tile_async
 
     def counting_route(*args: Any, **kwargs: Any) -> Any:
         counts["route"] += 1
@@ -38,7 +42,15 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
         counts["cached"] += 1
         return cached(self, *args)
 
+    async def counting_tile_async(self: TileService, *args: Any) -> Any:
+        answer = await tile_async(self, *args)
+        if answer is not None:
+            counts["tile"] += 1
+            counts["on_loop"] += 1
+        return answer
+
     monkeypatch.setattr(TileService, "tile", counting_tile)
+    monkeypatch.setattr(TileService, "tile_async", counting_tile_async)
     monkeypatch.setattr(TileService, "cached", counting_cached)
     monkeypatch.setattr(tile_routes, "_tile", counting_route)
     return counts
@@ -111,6 +123,25 @@ def test_a_miss_is_rendered_by_the_fast_path_once_the_service_exists(client: Tes
     names = [feature["properties"]["name"] for feature in decode(miss.content)["toll_points"]["features"]]
     assert names == ["长春站"]
     assert client.get(url, headers=headers).content == miss.content and calls["tile"] == 2
+    if client.app.state.services.store.kind == "postgis":
+        assert calls["on_loop"] == 1  # the PostGIS miss needed no worker thread
+
+
+def test_a_miss_on_the_event_loop_gives_the_bytes_of_the_thread_path(client: TestClient,
+                                                                     calls: dict[str, int]) -> None:
+    if client.app.state.services.store.kind != "postgis":
+        pytest.skip("only the PostGIS renderer renders on the event loop")
+    assert client.get(URL).status_code == 200
+    service = client.app.state.tile_service
+    tiles = [address_at(*CHANGCHUN, z) for z in (13, 14, 15)]
+    urls = [f"/tiles/WebMercatorQuad/{a.z}/{a.row}/{a.col}?collections=toll_points,roads" for a in tiles]
+    on_loop = [client.get(url, headers={"Accept-Encoding": "gzip"}) for url in urls]
+    assert calls["on_loop"] == 3 and all(reply.status_code == 200 for reply in on_loop)
+    layers = [client.app.state.services.registry.get(name) for name in ("toll_points", "roads")]
+    for address, reply in zip(tiles, on_loop, strict=True):
+        rendered = service.renderer.render(layers, address)  # the thread path's renderer, in this thread
+        assert reply.content == rendered.data and rendered.data
+        assert reply.headers["etag"] == compress(rendered).etag
 
 
 def test_a_render_error_in_the_fast_path_is_reported_by_the_app(client: TestClient, calls: dict[str, int],
@@ -122,6 +153,11 @@ def test_a_render_error_in_the_fast_path_is_reported_by_the_app(client: TestClie
         raise StoreUnavailable("数据库连接中断 / connection lost")
 
     monkeypatch.setattr(service.renderer, "render", broken)
+
+    async def lost(*_args: Any) -> Any:
+        raise psycopg.OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(AsyncTilePool, "fetch_one", lost)  # PostGIS: the loop's attempt fails first
     zoomed = address_at(*CHANGCHUN, 13)
     reply = client.get(f"/collections/toll_points/tiles/WebMercatorQuad/{zoomed.z}/{zoomed.row}/{zoomed.col}")
     assert reply.status_code == 503

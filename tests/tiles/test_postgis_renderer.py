@@ -12,6 +12,7 @@ import tempfile
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import anyio
 import mapbox_vector_tile
 import morecantile
 import numpy as np
@@ -457,3 +458,45 @@ def test_a_tile_connection_killed_by_the_server_is_replaced_without_an_error(reg
                                       "WHERE application_name = 'onemap-tiles' AND datname = current_database()"))
         assert killed.scalar() >= 1
     assert renderer.render([layer], address) == first
+
+
+# -- the same renders from a coroutine (the server's cache misses) ---------------------------------------
+def _on_a_loop(renderer, steps):
+    """Run `steps(renderer)` (a coroutine function) on a fresh event loop, closing the async pool after."""
+    async def run():
+        try:
+            return await steps(renderer)
+        finally:
+            await renderer.aclose()
+
+    return anyio.run(run)
+
+
+def test_render_async_gives_what_render_gives_with_the_budget_loop(registry, renderer, dense):
+    layer, _ = dense
+    for z in (12, 15):  # cut by the budget (the loop's gzip in a thread); light
+        address = address_at(125.32, 43.88, z)
+
+        async def render(r, address=address):
+            return await r.render_async([layer], address)
+
+        tile = _on_a_loop(renderer, render)
+        assert tile == renderer.render([layer], address)
+        assert tile.layers["dense"].thinned is (z == 12)
+
+
+def test_async_tile_connections_killed_by_the_server_are_replaced_without_an_error(registry, renderer):
+    layer = _layer("stations", GeometryType.POINT, NAME)
+    _load(registry, layer, [FeatureRecord(Point(*CHANGCHUN), {"name": "长春"})])
+    address = address_at(*CHANGCHUN, 10)
+
+    async def scenario(r):
+        first = await r.render_async([layer], address)
+        with registry.store.engine.connect() as conn:
+            conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                 "WHERE application_name = 'onemap-tiles' AND datname = current_database()"))
+        return first, [await r.render_async([layer], address) for _ in range(3)]
+
+    first, after_kill = _on_a_loop(renderer, scenario)
+    assert first == renderer.render([layer], address) and first.layers["stations"].features == 1
+    assert after_kill == [first] * 3  # the dead connections were dropped and new ones opened

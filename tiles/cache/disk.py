@@ -7,15 +7,17 @@ Shared by every process on the host; bounded only by `onemap tiles clear`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
-import tempfile
+import threading
 from pathlib import Path
 
 from tiles.cache.entry import CacheEntry, pack, unpack
 from tiles.cache.keys import TileKey
 
 SUFFIX = ".tile"
+_WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
 
 
 class DiskTier:
@@ -24,32 +26,44 @@ class DiskTier:
     def __init__(self, root: Path, namespace: str) -> None:
         self.base = root
         self.root = root / namespace
+        self._root = str(self.root)
 
     def path(self, key: TileKey) -> Path:
-        return self.root / key.layer_set / key.tms / str(key.z) / str(key.row) / f"{key.col}{SUFFIX}"
+        return Path(self._file(key))
+
+    def _file(self, key: TileKey) -> str:
+        return f"{self._root}/{key.layer_set}/{key.tms}/{key.z}/{key.row}/{key.col}{SUFFIX}"
 
     def get(self, key: TileKey) -> CacheEntry | None:
         try:
-            with open(self.path(key), "rb") as handle:
+            with open(self._file(key), "rb") as handle:
                 data = handle.read()
         except OSError:
             return None
         return unpack(data)
 
     def put(self, key: TileKey, entry: CacheEntry) -> None:
-        path = self.path(key)
+        """Write the tile to a temporary name (one per process and thread: a thread writes one tile at a
+        time) and rename it into place. Directories are created when the first write finds none."""
+        path = self._file(key)
+        directory = path.rpartition("/")[0]
+        temporary = f"{directory}/.{key.col}.{os.getpid()}.{threading.get_ident()}.tmp"
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{key.col}.", suffix=".tmp")
             try:
-                with os.fdopen(handle, "wb") as out:
-                    out.write(pack(entry))
-                os.replace(temporary, path)
-            except BaseException:
-                Path(temporary).unlink(missing_ok=True)
-                raise
-        except OSError:
-            return  # a full or read-only disk costs a re-render, never a failed request
+                handle = os.open(temporary, _WRITE_FLAGS, 0o644)
+            except FileNotFoundError:
+                os.makedirs(directory, exist_ok=True)
+                handle = os.open(temporary, _WRITE_FLAGS, 0o644)
+            try:
+                data = memoryview(pack(entry))
+                while data:
+                    data = data[os.write(handle, data):]
+            finally:
+                os.close(handle)
+            os.replace(temporary, path)
+        except OSError:  # a full or read-only disk costs a re-render, never a failed request
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
 
     def clear(self, layer_ids: frozenset[str] | None = None) -> int:
         """Remove this namespace's tiles (only layer sets holding one of `layer_ids`, if given)."""

@@ -75,6 +75,23 @@ class TileCache:
             return entry.response
         return None
 
+    def get_local(self, key: TileKey, versions: tuple[int, ...]) -> TileResponse | bool:
+        """Memory, then disk, without a query or a network round trip: the response at exactly these
+        versions (copied up to memory from disk), True when a tier holds an older entry (only `get`,
+        which may query the edit log, can tell whether it is still valid), False when none holds one."""
+        older = False
+        for depth, tier in enumerate(tier for tier in (self.memory, self.disk) if tier is not None):
+            entry = tier.get(key)
+            if entry is None:
+                continue
+            if entry.versions != versions:
+                older = True
+                continue
+            if depth and self.memory is not None:
+                self.memory.put(key, entry)
+            return entry.response
+        return older
+
     def get(self, key: TileKey, layer_ids: tuple[str, ...], versions: tuple[int, ...],
             address: TileAddress) -> TileResponse | None:
         """A valid cached response for the tile at these versions, or None (render it)."""

@@ -90,6 +90,14 @@ class VersionBoard:
                 self._stale = False
             return self.versions
 
+    def peek(self) -> dict[str, int] | None:
+        """The current versions when they are known without a query, else None (call `current()`,
+        which re-reads them, from a thread). For callers on an event loop."""
+        with self._lock:
+            if self.watch.changed():
+                self._stale = True
+            return None if self._stale else self.versions
+
     def untouched(self, layer_id: str, since: int, now: int, box: EditBox) -> bool:
         """Whether no edit of the layer between data versions `since` and `now` reaches `box`."""
         if since == now:

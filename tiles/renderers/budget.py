@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Mapping
 
 from tiles.model import MAX_TILE_BYTES, TILE_GZIP_LEVEL, LayerTileStats, RenderedTile
 
@@ -104,12 +104,17 @@ def _next_limit(current: int, written: int, size: int, max_bytes: int) -> int:
     return max(0, min(int(base * TARGET), int(base * TARGET * max_bytes / size)))
 
 
-def fit_to_budget(render: RenderFn, limits: Mapping[str, int],
-                  max_bytes: int = MAX_TILE_BYTES) -> RenderedTile:
-    """Render with `limits`, cutting the heaviest layer's limit until the tile fits `max_bytes` gzipped."""
+#: The budget loop as a generator: it yields the limits to render with, is sent each rendered tile,
+#: and returns the tile that fits. `fit_to_budget` drives it synchronously; an async renderer drives
+#: it with awaited renders (see `tiles.renderers.postgis_async`).
+BudgetSteps = Generator[dict[str, int], RenderedTile, RenderedTile]
+
+
+def budget_steps(limits: Mapping[str, int], max_bytes: int = MAX_TILE_BYTES) -> BudgetSteps:
+    """Limits to render with, cutting the heaviest layer's limit until the tile fits `max_bytes` gzipped."""
     current = dict(limits)
     cut: set[str] = set()
-    tile = render(current)
+    tile = yield dict(current)
     size = compressed_size(tile.data, max_bytes)
     while size > max_bytes:
         sizes = layer_sizes(tile.data)
@@ -122,7 +127,7 @@ def fit_to_budget(render: RenderFn, limits: Mapping[str, int],
         written = stats[heaviest].features if heaviest in stats else current[heaviest]
         current[heaviest] = _next_limit(current[heaviest], written, size, max_bytes)
         cut.add(heaviest)
-        tile = render(current)
+        tile = yield dict(current)
         size = compressed_size(tile.data, max_bytes)
     if not cut:
         return tile
@@ -132,4 +137,17 @@ def fit_to_budget(render: RenderFn, limits: Mapping[str, int],
     return RenderedTile(tile.data, layers)
 
 
-__all__ = ["RenderFn", "compressed_size", "fit_to_budget", "gzip_size", "layer_sizes", "surely_fits"]
+def fit_to_budget(render: RenderFn, limits: Mapping[str, int],
+                  max_bytes: int = MAX_TILE_BYTES) -> RenderedTile:
+    """Render with `limits`, cutting the heaviest layer's limit until the tile fits `max_bytes` gzipped."""
+    steps = budget_steps(limits, max_bytes)
+    current = next(steps)
+    while True:
+        try:
+            current = steps.send(render(current))
+        except StopIteration as done:
+            return done.value
+
+
+__all__ = ["BudgetSteps", "RenderFn", "budget_steps", "compressed_size", "fit_to_budget", "gzip_size", "layer_sizes",
+           "surely_fits"]

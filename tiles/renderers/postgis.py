@@ -13,6 +13,8 @@ joined in the order written, autocommit, no ping on checkout (a connection found
 discarded and the tile tried once more), psycopg's raw cursor (`$n` parameters: the query text
 is not parsed again per tile) and server-side prepared statements from the fifth use of a text
 (the result type of a tile statement never changes, so a re-created table only causes a re-plan).
+`render_async` runs the same statements from a coroutine through the event loop's
+`AsyncTilePool` (same session settings), so a server's cache misses need no worker thread.
 
 Layers are planned at the WebMercatorQuad-equivalent zoom of the tile matrix
 (`tiles.matrix_sets.scale_zoom`); a layer outside its `min_zoom`–`max_zoom` at that zoom is left
@@ -21,12 +23,15 @@ out of the tile (its stats say 0 features).
 
 from __future__ import annotations
 
+import logging
 import threading
 import weakref
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+import anyio.to_thread
 import psycopg
 import sqlalchemy as sa
 
@@ -37,7 +42,8 @@ from layers.stores.postgis.support import BoundedCache, translated
 from tiles.matrix_sets import scale_zoom, tile_bounds
 from tiles.model import LayerTileStats, RenderedTile, TileAddress
 from tiles.plan import plan_layer
-from tiles.renderers.budget import fit_to_budget
+from tiles.renderers.budget import BudgetSteps, budget_steps, fit_to_budget, surely_fits
+from tiles.renderers.postgis_async import AsyncTilePool
 from tiles.renderers.postgis_sql import Frame, TileStatement, tile_parameters, tile_statement
 
 #: Server settings of the tile connections (libpq `options`).
@@ -53,6 +59,7 @@ _Key = tuple[tuple[int, ...], str, int, tuple[int, ...]]
 _Entry = tuple[tuple[LayerDefinition, ...], TileStatement]
 _ENGINES: weakref.WeakKeyDictionary[PostgisStore, sa.Engine] = weakref.WeakKeyDictionary()
 _ENGINES_LOCK = threading.Lock()
+log = logging.getLogger("onemap")
 
 
 @lru_cache(maxsize=256)
@@ -103,6 +110,56 @@ def shared_tile_engine(store: PostgisStore) -> sa.Engine:
         return engine
 
 
+@dataclass(frozen=True)
+class _TileJob:
+    """One tile's fixed inputs: the layers shown at its zoom, its frame and bound parameters."""
+
+    address: TileAddress
+    layers: tuple[LayerDefinition, ...]
+    active: tuple[LayerDefinition, ...]
+    ids: tuple[int, ...]
+    zoom: int
+    frame: Frame
+    params: tuple[object, ...]
+    limits: dict[str, int]
+
+    @classmethod
+    def of(cls, layers: Sequence[LayerDefinition], address: TileAddress) -> _TileJob:
+        zoom = scale_zoom(address.tms, address.z)
+        active = tuple(layer for layer in layers if layer.min_zoom <= zoom <= layer.max_zoom)
+        frame = frame_for(address.tms, address.z)
+        params = tile_parameters(frame, tile_bounds(address), active) if active else ()
+        return cls(address, tuple(layers), active, tuple(id(layer) for layer in active), zoom, frame, params,
+                   {layer.id: layer.tiles.feature_limit for layer in active})
+
+    def finish(self, tile: RenderedTile) -> RenderedTile:
+        """The tile with stats for every requested layer (0 features for those not shown)."""
+        stats = {layer.id: LayerTileStats(0) for layer in self.layers}
+        stats.update(tile.layers)
+        return RenderedTile(tile.data, stats)
+
+
+def _parsed(statement: TileStatement, row: Sequence[Any]) -> RenderedTile:
+    """The tile from the statement's row: per layer (MVT bytes, features written, candidates)."""
+    parts: list[bytes] = []
+    stats: dict[str, LayerTileStats] = {}
+    for i, layer_id in enumerate(statement.layer_ids):
+        data, written, candidates = row[3 * i], int(row[3 * i + 1]), row[3 * i + 2]
+        if data:
+            parts.append(bytes(data))
+        dropped = max(0, int(candidates) - written) if candidates is not None else 0
+        stats[layer_id] = LayerTileStats(features=written, dropped=dropped, thinned=dropped > 0)
+    return RenderedTile(b"".join(parts), stats)
+
+
+def _advance(steps: BudgetSteps, tile: RenderedTile) -> tuple[bool, RenderedTile | dict[str, int]]:
+    """Send the budget loop a rendered tile: (True, the final tile) or (False, the next limits)."""
+    try:
+        return False, steps.send(tile)
+    except StopIteration as done:
+        return True, done.value
+
+
 class PostgisTileRenderer:
     """Renders tiles from the PostGIS store's layer tables."""
 
@@ -112,25 +169,63 @@ class PostgisTileRenderer:
         self.store = store
         self.engine = engine if engine is not None else shared_tile_engine(store)
         self._statements: BoundedCache[_Entry] = BoundedCache(cache_size)
+        self._pool_async: AsyncTilePool | None = None
 
     def render(self, layers: Sequence[LayerDefinition], address: TileAddress) -> RenderedTile:
-        zoom = scale_zoom(address.tms, address.z)
-        active = tuple(layer for layer in layers if layer.min_zoom <= zoom <= layer.max_zoom)
-        stats = {layer.id: LayerTileStats(0) for layer in layers}
-        if not active:
-            return RenderedTile(b"", stats)
-        frame = frame_for(address.tms, address.z)
-        params = tile_parameters(frame, tile_bounds(address), active)
-
-        ids = tuple(id(layer) for layer in active)
+        job = _TileJob.of(layers, address)
+        if not job.active:
+            return job.finish(RenderedTile(b"", {}))
 
         def once(limits: Mapping[str, int]) -> RenderedTile:
-            key = (ids, address.tms, address.z, tuple(limits[layer.id] for layer in active))
-            return self._execute(self._statement(key, active, zoom, frame), params)
+            statement = self._statement_for(job, limits)
+            return _parsed(statement, self._execute(statement, job.params))
 
-        tile = fit_to_budget(once, {layer.id: layer.tiles.feature_limit for layer in active})
-        stats.update(tile.layers)
-        return RenderedTile(tile.data, stats)
+        return job.finish(fit_to_budget(once, job.limits))
+
+    async def render_async(self, layers: Sequence[LayerDefinition], address: TileAddress) -> RenderedTile | None:
+        """`render` from a coroutine through the loop's `AsyncTilePool`; None when it cannot (the
+        pool belongs to another loop, or the database raised — the thread path, which retries a
+        dead connection and translates errors, then renders it)."""
+        pool = self._async_pool()
+        if pool is None:
+            return None
+        job = _TileJob.of(layers, address)
+        if not job.active:
+            return job.finish(RenderedTile(b"", {}))
+        steps = budget_steps(job.limits)
+        limits = next(steps)
+        while True:
+            statement = self._statement_for(job, limits)
+            try:
+                row = await pool.fetch_one(statement.sql, job.params)
+            except psycopg.Error:
+                log.debug("async tile render failed; the thread path renders it", exc_info=True)
+                return None
+            tile = _parsed(statement, row)
+            if surely_fits(tile.data):
+                done, result = _advance(steps, tile)
+            else:  # measuring means gzipping a big tile: not on the loop
+                done, result = await anyio.to_thread.run_sync(_advance, steps, tile)
+            if done:
+                assert isinstance(result, RenderedTile)
+                return job.finish(result)
+            assert isinstance(result, dict)
+            limits = result
+
+    def _async_pool(self) -> AsyncTilePool | None:
+        if self._pool_async is None:
+            self._pool_async = AsyncTilePool(self.store.url, SESSION_OPTIONS)
+        return self._pool_async if self._pool_async.bound_to_running_loop() else None
+
+    async def aclose(self) -> None:
+        """Close the async pool (on the loop it belongs to; from another loop, leave it)."""
+        pool, self._pool_async = self._pool_async, None
+        if pool is not None and pool.bound_to_running_loop():
+            await pool.close()
+
+    def _statement_for(self, job: _TileJob, limits: Mapping[str, int]) -> TileStatement:
+        key = (job.ids, job.address.tms, job.address.z, tuple(limits[layer.id] for layer in job.active))
+        return self._statement(key, job.active, job.zoom, job.frame)
 
     def _statement(self, key: _Key, layers: tuple[LayerDefinition, ...], zoom: int, frame: Frame) -> TileStatement:
         entry = self._statements.get(key)
@@ -140,23 +235,14 @@ class PostgisTileRenderer:
         self._statements.put(key, (layers, statement))
         return statement
 
-    def _execute(self, statement: TileStatement, params: tuple[object, ...]) -> RenderedTile:
+    def _execute(self, statement: TileStatement, params: tuple[object, ...]) -> Sequence[Any]:
         with translated(",".join(statement.layer_ids)):
             try:
-                row = self._fetch(statement.sql, params)
+                return self._fetch(statement.sql, params)
             except sa.exc.DBAPIError as exc:
                 if not exc.connection_invalidated:
                     raise
-                row = self._fetch(statement.sql, params)  # a pooled connection had died: once more
-        parts: list[bytes] = []
-        stats: dict[str, LayerTileStats] = {}
-        for i, layer_id in enumerate(statement.layer_ids):
-            data, written, candidates = row[3 * i], int(row[3 * i + 1]), row[3 * i + 2]
-            if data:
-                parts.append(bytes(data))
-            dropped = max(0, int(candidates) - written) if candidates is not None else 0
-            stats[layer_id] = LayerTileStats(features=written, dropped=dropped, thinned=dropped > 0)
-        return RenderedTile(b"".join(parts), stats)
+                return self._fetch(statement.sql, params)  # a pooled connection had died: once more
 
     def _fetch(self, sql: str, params: tuple[object, ...]) -> sa.Row[Any]:
         with self.engine.connect() as conn:
