@@ -34,6 +34,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from benchmarks.sections import write_section
 from enc_chart.exchange_set import check_cell, find_cells
 from enc_chart.importer import import_files
 from enc_chart.reader import read_checked
@@ -43,7 +44,6 @@ ROOT = Path(__file__).resolve().parents[1]
 CELL = ROOT.parent / "shared" / "data" / "enc" / "ienc-5I7IN230" / "ENC_ROOT" / "5I7IN230.000"
 DOCS = ROOT / "docs" / "benchmarks.md"
 RESULTS = ROOT / "benchmarks" / "results" / "enc.json"
-START, END = "<!-- enc:start -->", "<!-- enc:end -->"
 DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 IMPORT_TARGET_S = 5.0
 
@@ -188,16 +188,6 @@ def render(record: dict[str, Any]) -> str:
     return "\n".join(lines).rstrip()
 
 
-def write_section(path: Path, body: str) -> None:
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = f"{head}{START}\n{body}\n{END}{rest.split(END, 1)[1]}"
-    else:
-        text = f"{text.rstrip()}\n\n{START}\n{body}\n{END}\n"
-    path.write_text(text, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="repetitions of each timed step (default 5)")
@@ -216,7 +206,7 @@ def main(argv: list[str] | None = None) -> None:
         record["results"][measurement.name] = measurement.run(args)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    write_section(args.docs, render(record))
+    write_section(args.docs, "enc", render(record))
     print(render(record))
 
 

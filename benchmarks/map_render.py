@@ -6,11 +6,14 @@ does not draw them) in a GeoPackage (`--gpkg`, default `var/benchmarks/map.gpkg`
 `--stores geopackage,postgis`, in a PostGIS database (`--postgres-db`, default `onemap_map_bench`);
 loading is idempotent, so a second run starts at once.
 
-Per store one OneMap server (`uvicorn`, one worker) starts with an empty tile cache, and Debian's
+Per store one OneMap server (`uvicorn`, one worker) starts with an empty tile cache and, as
+`onemap serve` does, warms up before taking requests (`gis_server.warmup`: the anonymous one-map
+style and its overview tiles); `--no-warm-up` starts it as an in-process app would, without. Debian's
 Chromium (Playwright, the browser tests' flags: software rendering, no GPU) opens `/map` in a new
 browser context each time (an empty HTTP cache, as a first visit):
 
-- **cold**: the first visit after the server started — every tile of the first view is rendered;
+- **cold**: the first visit after the server started (what the warm-up rendered is cached; without
+  it, every tile of the first view is rendered);
 - **warm**: `--runs` further visits — tiles come from the server's tile cache;
 - **signed in**: `--runs` visits with the admin token (every domain's layers; the chart layers stay
   off until asked for).
@@ -87,11 +90,12 @@ def visit(browser: Any, url: str, viewport: tuple[int, int], token: str | None) 
         context.close()
 
 
-def run_store(kind: str, database_url: str, runs: int, viewport: tuple[int, int], workdir: Path) -> dict[str, Any]:
+def run_store(kind: str, database_url: str, runs: int, viewport: tuple[int, int], workdir: Path, *,
+              warm: bool = True) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
     [ready_layer] = [layer for layer in domain("base").layers() if layer.id == "roads"]
-    env = {"ONEMAP_ADMIN_TOKEN": TOKEN, "ONEMAP_SWEEP_SECONDS": "0",
+    env = {"ONEMAP_ADMIN_TOKEN": TOKEN, "ONEMAP_SWEEP_SECONDS": "0", "ONEMAP_WARM_UP": "1" if warm else "0",
            "ONEMAP_TILE_CACHE_DIR": tempfile.mkdtemp(prefix="tiles-", dir=workdir)}
     server = servers.start("onemap", database_url, [ready_layer], workdir, extra_env=env)
     try:
@@ -120,7 +124,7 @@ def summary(visits: list[dict[str, Any]]) -> dict[str, Any]:
             "errors": sum(v["tile_errors"] for v in visits), "layers": visits[0]["layers_on"], "n": len(visits)}
 
 
-def markdown(results: dict[str, dict[str, Any]], started: str, host: dict[str, Any], runs: int,
+def markdown(results: dict[str, dict[str, Any]], started: str, host: dict[str, Any], runs: int, warm: bool,
              viewport: tuple[int, int], loads: dict[str, float]) -> str:
     lines = [
         f"## Map first render (run {started})",
@@ -132,7 +136,8 @@ def markdown(results: dict[str, dict[str, Any]], started: str, host: dict[str, A
         "",
         "Time from the start of navigation to the map's first `idle` (style, sprite, glyphs and every tile of the "
         f"first view loaded and drawn). **cold**: the first visit after the server started with an empty tile "
-        f"cache; **warm**: {runs} more visits (tiles from the server's cache); **signed in**: {runs} visits with "
+        f"cache ({'warmed up before taking requests, as `onemap serve` does' if warm else 'no warm-up'}); "
+        f"**warm**: {runs} more visits (tiles from the server's cache); **signed in**: {runs} visits with "
         f"the admin token (every domain's layers). Target: under {TARGET_MS / 1000:g} s.",
         "",
         "| store | visit | layers on | first render, median | min | max | DOM ready | map made | tile requests "
@@ -160,6 +165,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=5, help="warm and signed-in visits per store")
     parser.add_argument("--viewport", default="1400x900", help="browser viewport, WIDTHxHEIGHT")
     parser.add_argument("--docs", action="store_true", help="append the section to docs/benchmarks.md")
+    parser.add_argument("--no-warm-up", dest="warm", action="store_false",
+                        help="start the server without its warm-up (ONEMAP_WARM_UP=0)")
     args = parser.parse_args(argv)
     width, height = (int(v) for v in args.viewport.lower().split("x"))
     host = machine()
@@ -180,8 +187,8 @@ def main(argv: list[str] | None = None) -> None:
         for kind, url in urls.items():
             log(f"{kind}: loading the samples (skipped when present) …")
             loads[kind] = load_samples(url)
-            results[kind] = run_store(kind, url, args.runs, (width, height), Path(scratch))
-    text = markdown(results, started, host, args.runs, (width, height), loads)
+            results[kind] = run_store(kind, url, args.runs, (width, height), Path(scratch), warm=args.warm)
+    text = markdown(results, started, host, args.runs, args.warm, (width, height), loads)
     print(text)
     if args.docs:
         with DOCS.open("a", encoding="utf-8") as handle:

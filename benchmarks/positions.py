@@ -41,6 +41,7 @@ import orjson
 import sqlalchemy as sa
 
 from benchmarks import servers
+from benchmarks.sections import write_section
 from domains.framework.discovery import discover_domains
 from domains.framework.domain import SampleContext
 from domains.framework.rules import RuleBook, RuleContext
@@ -58,7 +59,6 @@ from layers.stores import open_store
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "benchmarks.md"
 RESULTS = ROOT / "benchmarks" / "results" / "positions.json"
-START, END = "<!-- positions:start -->", "<!-- positions:end -->"
 DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 TARGET = 20_000
 TOKEN = "benchmark-positions-token"
@@ -207,16 +207,6 @@ def _written(result: dict[str, Any]) -> str:
     return ", ".join(f"{count:,} × `{layer_id}`" for layer_id, count in result["written"].items()) or "none"
 
 
-def write_section(path: Path, body: str) -> None:
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = f"{head}{START}\n{body}\n{END}{rest.split(END, 1)[1]}"
-    else:
-        text = f"{text.rstrip()}\n\n{START}\n{body}\n{END}\n"
-    path.write_text(text, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=600_000, help="positions per figure (default 600,000)")
@@ -255,7 +245,7 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(record["results"], indent=2), file=sys.stderr)
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        write_section(args.docs, render(record))
+        write_section(args.docs, "positions", render(record))
     finally:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -37,6 +37,7 @@ from gis_server.settings import Settings, get_settings
 from gis_server.state import Services
 from gis_server.tile_fastpath import CachedTileFastPath
 from gis_server.tiles_state import close_async_tiles, close_tile_service
+from gis_server.warmup import warm_up
 from gis_server.workflow_sweeper import start_sweeper, stop_sweeper
 from layers.registry import LayerRegistry
 from layers.stores import open_store
@@ -59,6 +60,8 @@ def create_app(settings: Settings | None = None, store: FeatureStore | None = No
         app.state.services = Services(settings, opened, registry, templates, pages)
         sweeper = start_sweeper(settings, registry)
         try:
+            if settings.warm_up:
+                await warm_up(app)
             yield
         finally:
             await stop_sweeper(sweeper)

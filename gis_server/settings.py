@@ -40,6 +40,9 @@ class Settings:
     users_file: Path | None = field(default_factory=_users_file)
     #: Seconds between overdue sweeps of the workflow layers in the server (0: no sweeping).
     sweep_seconds: float = field(default_factory=_sweep_seconds)
+    #: Render the map's first view into the tile cache before taking requests (`gis_server.warmup`);
+    #: `onemap serve` turns it on, an app built in-process (tests) leaves it off unless ONEMAP_WARM_UP=1.
+    warm_up: bool = field(default_factory=lambda: os.environ.get("ONEMAP_WARM_UP", "0").strip() == "1")
     host: str = field(default_factory=lambda: os.environ.get("ONEMAP_HOST", "127.0.0.1"))
     port: int = field(default_factory=lambda: int(os.environ.get("ONEMAP_PORT", "8000")))
 

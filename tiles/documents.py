@@ -256,11 +256,12 @@ def tilejson_document(base: str, layers: Sequence[LayerDefinition], states: Sequ
         "maxzoom": hi,
         "bounds": list(bbox),
         "center": [(bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2, fit_zoom(bbox, lo, hi)],
-        "vector_layers": [_vector_layer(layer) for layer in layers],
+        "vector_layers": [vector_layer_json(layer) for layer in layers],
     }
 
 
-def _vector_layer(layer: LayerDefinition) -> dict[str, Any]:
+def vector_layer_json(layer: LayerDefinition) -> dict[str, Any]:
+    """The TileJSON `vector_layers` entry of a layer: its MVT layer name, zooms and the fields tiles carry."""
     fields = {spec.name: _TILEJSON_TYPES[spec.type] for spec in layer.fields
               if first_tile_zoom(layer, spec.name) is not None}
     fields["domain"] = "String"

@@ -110,18 +110,30 @@ class PageWatch:
         return [*self.console_errors, *self.page_errors, *self.failed_requests]
 
 
+#: How Chromium reports a request the page itself cancelled (MapLibre drops tiles the view moved away from).
+CANCELLED = "net::ERR_ABORTED"
+
+
+def watch_page(page: Any) -> PageWatch:
+    """Record a page's console errors, uncaught exceptions, failed requests and 4xx/5xx answers; a
+    request the page itself cancelled (net::ERR_ABORTED, MapLibre leaving a tile behind) is no failure."""
+    watch = PageWatch()
+    page.on("console", lambda msg: watch.console_errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: watch.page_errors.append(str(exc)))
+    page.on("requestfailed", lambda req: None if req.failure == CANCELLED else
+            watch.failed_requests.append(f"{req.method} {req.url}: {req.failure}"))
+    page.on("response", lambda res: watch.failed_requests.append(f"{res.status} {res.url}")
+            if res.status >= 400 else None)
+    return watch
+
+
 @pytest.fixture
 def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[tuple[Any, PageWatch]]:
     """A fresh page (its own context) that records console errors and failed requests, with a
     screenshot of its last state written to test-artifacts/browser/<test name>.png."""
     context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
     opened = context.new_page()
-    watch = PageWatch()
-    opened.on("console", lambda msg: watch.console_errors.append(msg.text) if msg.type == "error" else None)
-    opened.on("pageerror", lambda exc: watch.page_errors.append(str(exc)))
-    opened.on("requestfailed", lambda req: watch.failed_requests.append(f"{req.method} {req.url}: {req.failure}"))
-    opened.on("response", lambda res: watch.failed_requests.append(f"{res.status} {res.url}")
-              if res.status >= 400 else None)
+    watch = watch_page(opened)
     try:
         yield opened, watch
     finally:

@@ -10,13 +10,11 @@ from typing import Any
 import httpx
 from shapely.geometry import shape
 
-from tests.browser.conftest import PageWatch, SampleSite
+from tests.browser.conftest import SampleSite
 
 #: The shared pages' window: small enough for quick frames in software rendering, wide enough for the
 #: layer panel, the map and a tool panel floating over it.
 SMALL_VIEW = {"width": 960, "height": 640}
-#: How Chromium reports a request the page itself cancelled (MapLibre drops tiles the view moved away from).
-CANCELLED = "net::ERR_ABORTED"
 #: A predicate for `wait_for_function`: the map shows the style with this id, fully loaded.
 STYLE_IS = "(id) => onemap.map.isStyleLoaded() && onemap.map.getStyle()?.metadata?.['onemap:style_id'] === id"
 
@@ -26,19 +24,6 @@ def get(site: SampleSite, path: str, token: str | None = None, **params: Any) ->
     response = httpx.get(f"{site.url}{path}", params=params, headers=headers, timeout=30)
     response.raise_for_status()
     return response.json()
-
-
-def watch_page(page: Any) -> PageWatch:
-    """The conftest's PageWatch, except that tile requests MapLibre itself cancels when the view moves
-    on (net::ERR_ABORTED) are not failures."""
-    watch = PageWatch()
-    page.on("console", lambda msg: watch.console_errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: watch.page_errors.append(str(exc)))
-    page.on("requestfailed", lambda req: None if req.failure == CANCELLED else
-            watch.failed_requests.append(f"{req.method} {req.url}: {req.failure}"))
-    page.on("response", lambda res: watch.failed_requests.append(f"{res.status} {res.url}")
-            if res.status >= 400 else None)
-    return watch
 
 
 def open_map(page: Any, site: SampleSite, token: str | None = None) -> None:

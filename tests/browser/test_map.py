@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, PageWatch, SampleSite
+from tests.browser.conftest import ARTIFACTS, PageWatch, SampleSite, watch_page
 from tests.browser.map_page import (
     SMALL_VIEW,
     STYLE_IS,
@@ -32,7 +32,6 @@ from tests.browser.map_page import (
     rendered,
     representative,
     show_only,
-    watch_page,
 )
 
 pytestmark = pytest.mark.xdist_group("browser")
