@@ -23,6 +23,7 @@ from gis_server.routers import (
     landing,
     linear_referencing,
     network,
+    packages,
     positions,
     styles,
     supervision,
@@ -61,7 +62,7 @@ def create_app(settings: Settings | None = None, store: FeatureStore | None = No
         sweeper = start_sweeper(settings, registry)
         try:
             if settings.warm_up:
-                await warm_up(app)
+                await warm_up(app, settings.admin_token)
             yield
         finally:
             await stop_sweeper(sweeper)
@@ -90,6 +91,6 @@ def create_app(settings: Settings | None = None, store: FeatureStore | None = No
     app.add_middleware(ItemsFastPath)  # an item page skips routing and middleware (same answers)
     app.add_middleware(CachedTileFastPath)  # outermost: a cached tile skips the rest of the stack
     for module in (landing, collections, items, tiles, styles, transactions, admin, enc, linear_referencing, network,
-                   workflow, supervision, positions, web_assets, webmap, dashboard):
+                   workflow, supervision, positions, web_assets, webmap, dashboard, packages):
         app.include_router(module.router)
     return app

@@ -10,6 +10,7 @@ from gis_server.documents import SERVICE_DESCRIPTION, SERVICE_TITLE
 from gis_server.links import GEOJSON, HTML, JSON, OPENAPI_JSON, SCHEMA_JSON
 from gis_server.openapi_enc import enc_paths
 from gis_server.openapi_network import network_paths
+from gis_server.openapi_packages import package_paths
 from gis_server.openapi_pages import page_paths
 from gis_server.openapi_positions import position_paths
 from gis_server.openapi_tiles import tile_paths
@@ -244,6 +245,7 @@ def build_openapi(base: str, layers: list[LayerDefinition]) -> dict[str, Any]:
     paths.update(network_paths())
     paths.update(position_paths())
     paths.update(page_paths())
+    paths.update(package_paths())
     return {
         "openapi": "3.0.3",
         "info": {"title": SERVICE_TITLE, "description": SERVICE_DESCRIPTION, "version": "1.0.0",

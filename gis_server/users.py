@@ -58,6 +58,10 @@ class UserDirectory:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def by_name(self, name: str) -> User | None:
+        """The user with this login name (for commands acting on someone's behalf, e.g. packages)."""
+        return next((user for _, user in self._entries if user.name == name), None)
+
     def find(self, token: str) -> User | None:
         """The user whose token this is; every entry is compared, in constant time each."""
         presented = token.encode()

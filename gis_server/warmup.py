@@ -8,8 +8,9 @@ app (middleware, fast paths, routes): the map configuration and the anonymous on
 every tile of that style's sources over the initial view at the overview zooms. Tiles land in the
 tile cache (memory, and the disk tier the next start finds again).
 
-On when `Settings.warm_up` is (`ONEMAP_WARM_UP=1`; `onemap serve` sets it unless told otherwise);
-errors are logged and never stop the server.
+On when `Settings.warm_up` is (`ONEMAP_WARM_UP=1`; `onemap serve` sets it unless told otherwise).
+With an admin token configured, the view with every layer is warmed too (what a signed-in
+administrator or a dashboard wall opens). Errors are logged and never stop the server.
 """
 
 from __future__ import annotations
@@ -37,14 +38,19 @@ CONCURRENCY = 4
 PROVINCE = (121.6, 40.8, 131.4, 46.4)
 
 
-async def asgi_get(app: ASGIApp, target: str, *, gzip: bool = False) -> tuple[int, bytes]:
-    """GET `target` (path and query) from `app` in-process, as an anonymous local client (accepting
-    gzip when asked: tiles are cached as browsers ask for them)."""
+async def asgi_get(app: ASGIApp, target: str, *, gzip: bool = False, token: str | None = None) -> tuple[int, bytes]:
+    """GET `target` (path and query) from `app` in-process as a local client — anonymous, or with a
+    bearer token — accepting gzip when asked (tiles are cached as browsers ask for them)."""
     path, _, query = target.partition("?")
+    headers = [(b"host", b"localhost")]
+    if gzip:
+        headers.append((b"accept-encoding", b"gzip"))
+    if token:
+        headers.append((b"authorization", f"Bearer {token}".encode("latin-1")))
     scope: dict[str, Any] = {
         "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
         "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": query.encode(),
-        "root_path": "", "headers": [(b"host", b"localhost"), *([(b"accept-encoding", b"gzip")] if gzip else [])],
+        "root_path": "", "headers": headers,
         "client": ("127.0.0.1", 0), "server": ("localhost", 80), "app": app,
     }
     status = 0
@@ -80,29 +86,38 @@ def first_view_tiles(style: dict[str, Any], bounds: tuple[float, float, float, f
             for template in templates for t in tiles if isinstance(t, morecantile.Tile)]
 
 
-async def warm_up(app: ASGIApp) -> None:
+async def warm_up(app: ASGIApp, admin_token: str | None = None) -> None:
+    """Warm the anonymous caller's first view and, when an admin token is configured, the view with
+    every layer (what a signed-in administrator or a dashboard wall opens)."""
     started = time.perf_counter()
     try:
-        status, body = await asgi_get(app, "/map/config")
-        view = orjson.loads(body).get("view", {}).get("bounds") if status == 200 else None
-        bounds = tuple(view) if view and len(view) == 4 else PROVINCE
-        status, body = await asgi_get(app, "/styles/onemap")
-        if status != 200:
-            log.warning("warm-up: no one-map style for anonymous callers (HTTP %s); nothing to warm", status)
-            return
-        urls = first_view_tiles(orjson.loads(body), bounds)  # type: ignore[arg-type]
+        urls: dict[str, str | None] = {}
+        for token in (None, admin_token) if admin_token else (None,):
+            for url in await _first_view(app, token):
+                urls.setdefault(url, token)
         gate = asyncio.Semaphore(CONCURRENCY)
 
-        async def fetch(url: str) -> int:
+        async def fetch(url: str, token: str | None) -> int:
             async with gate:
-                return (await asgi_get(app, url, gzip=True))[0]
+                return (await asgi_get(app, url, gzip=True, token=token))[0]
 
-        statuses = await asyncio.gather(*(fetch(url) for url in urls))
+        statuses = await asyncio.gather(*(fetch(url, token) for url, token in urls.items()))
         failed = sum(status >= 400 for status in statuses)
-        log.info("warm-up: style and %d first-view tiles in %.1f s (%d failed)",
+        log.info("warm-up: styles and %d first-view tiles in %.1f s (%d failed)",
                  len(urls), time.perf_counter() - started, failed)
     except Exception:  # a warm-up must never keep the server from starting
         log.exception("warm-up failed; the server starts cold")
+
+
+async def _first_view(app: ASGIApp, token: str | None) -> list[str]:
+    status, body = await asgi_get(app, "/map/config", token=token)
+    view = orjson.loads(body).get("view", {}).get("bounds") if status == 200 else None
+    bounds = tuple(view) if view and len(view) == 4 else PROVINCE
+    status, body = await asgi_get(app, "/styles/onemap", token=token)
+    if status != 200:
+        log.warning("warm-up: no one-map style for this caller (HTTP %s)", status)
+        return []
+    return first_view_tiles(orjson.loads(body), bounds)  # type: ignore[arg-type]
 
 
 __all__ = ["asgi_get", "first_view_tiles", "warm_up"]

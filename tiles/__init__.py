@@ -1,4 +1,5 @@
-"""Vector tiles: tile matrix sets, MVT generation per store, the tile cache, seeding.
+"""Vector tiles: tile matrix sets, MVT generation per store, the tile cache, seeding, offline packages.
 
-May import: `layers`; never `gis_server` (which imports this package to serve tiles).
+May import: `layers`, and `styles` (only `tiles.packages`, for the style a package carries); never
+`gis_server` (which imports this package to serve tiles).
 """

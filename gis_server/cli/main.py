@@ -8,6 +8,7 @@ from gis_server.cli import (
     enc_commands,
     io_commands,
     layer_commands,
+    package_commands,
     position_commands,
     sample_commands,
     serve_command,
@@ -25,7 +26,7 @@ app = typer.Typer(
 )
 
 for module in (serve_command, layer_commands, io_commands, sample_commands, tile_commands, enc_commands,
-               workflow_commands, position_commands):
+               workflow_commands, position_commands, package_commands):
     module.register(app)
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 - `GET /map` — the MapLibre application (HTML; scripts and styles from `/static/map/`, MapLibre from
   `/static/vendor/`, nothing from a CDN);
+- `GET /map/offline?package=…` — the offline map page: an offline package served by `onemap package
+  serve`, a `.pmtiles` URL, or a `.pmtiles` file picked from disk (docs/packages.md);
 - `GET /map/config` — the caller, the layer tree by domain, initial and chart extents, Tianditu key
   (`gis_server.map_config`);
 - `GET /map/session` — who the bearer token names (the sign-in box checks a token with it);
@@ -52,6 +54,12 @@ def _json(body: Any, headers: dict[str, str] | None = None) -> Response:
 def map_page(request: Request) -> Response:
     reject_unknown(request.query_params, ())
     return html_page(request, "map.html", {"title": "交通一张图 / OneMap"})
+
+
+@router.get("/map/offline", include_in_schema=False)
+def offline_page(request: Request) -> Response:
+    reject_unknown(request.query_params, ("package",))
+    return html_page(request, "offline.html", {"title": "离线地图 / Offline map"})
 
 
 @router.get("/map/config", include_in_schema=False)

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from gis_server.app import create_app
 from gis_server.settings import Settings
 from gis_server.warmup import WARM_ZOOMS, first_view_tiles
-from tests.tiles.conftest import TOKEN
+from tests.tiles.conftest import AUTH, TOKEN
 
 
 def test_first_view_tiles_fill_every_vector_source_template_over_the_bounds() -> None:
@@ -37,11 +37,14 @@ def test_a_warmed_up_server_answers_the_first_view_from_its_tile_cache(
         service = client.app.state.tile_service  # made by the warm-up's first tile request
         assert service is not None and service.rendered > 0
         rendered = service.rendered
-        bounds = tuple(client.get("/map/config").json()["view"]["bounds"])
-        urls = first_view_tiles(client.get("/styles/onemap").json(), bounds, WARM_ZOOMS)
-        assert len(urls) >= len(WARM_ZOOMS)
-        for url in urls:
-            assert client.get(url, headers={"Accept-Encoding": "gzip"}).status_code in (200, 204)
+        for headers in ({}, AUTH):  # anonymous, and the administrator's view with every layer
+            bounds = tuple(client.get("/map/config", headers=headers).json()["view"]["bounds"])
+            urls = first_view_tiles(client.get("/styles/onemap", headers=headers).json(), bounds, WARM_ZOOMS)
+            assert len(urls) >= len(WARM_ZOOMS)
+            for url in urls:
+                reply = client.get(url, headers={**headers, "Accept-Encoding": "gzip"})
+                assert reply.status_code in (200, 204)
+        assert any("secret_sites" in url for url in urls)  # a layer only the signed-in view has
         assert service.rendered == rendered  # every one came from the cache
 
 
