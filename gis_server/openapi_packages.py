@@ -82,6 +82,13 @@ def package_paths() -> dict[str, Any]:
                           "206": {"description": "部分内容 / partial content"},
                           "400": _problem("参数无效"), **DENIED, "409": _problem("尚未完成 / not ready"),
                           "416": {"description": "范围无效 / range not satisfiable"}}}},
+        "/packages/{jobId}/update": {"post": {
+            "tags": [TAG], "summary": "制作增量更新包 / make a patch of what changed", "operationId": "update_package",
+            "security": SIGNED_IN, "parameters": [JOB_ID],
+            "responses": {"200": {"description": "已有该更新包 / made already", "content": {JSON: {"schema": JOB}}},
+                          "202": {"description": "已受理 / accepted", "content": {JSON: {"schema": JOB}}},
+                          "400": _problem("参数无效"), **DENIED,
+                          "409": _problem("离线包未完成 / not a finished package")}}},
         "/packages/{jobId}/items": {"get": {
             "tags": [TAG], "summary": "现场作业 GeoPackage / the field-work GeoPackage", "operationId": "package_items",
             "security": SIGNED_IN, "parameters": [JOB_ID],

@@ -24,6 +24,8 @@ import orjson
 
 from gis_server.settings import DEFAULT_DATA_DIR
 from tiles.packages.build import BuildReport, BuildRequest, build_package, job_description
+from tiles.packages.inspect import read_manifest
+from tiles.packages.update import build_patch
 
 MEDIA_TYPES = {"mbtiles": "application/vnd.sqlite3", "pmtiles": "application/vnd.pmtiles"}
 #: Seconds between progress writes of a running job.
@@ -152,6 +154,39 @@ class JobBoard:
             else:
                 job.status, job.manifest = "done", asdict(report.manifest)
                 job.done_tiles = job.total_tiles
+        except Exception as exc:  # recorded for whoever polls the job
+            job.status, job.error = "failed", getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+        job.finished_at = time.time()
+        self.save(job)
+
+    def submit_patch(self, base: Job, versions: dict[str, int], requested_by: str,
+                     database_url: str) -> tuple[Job, bool]:
+        """The job making the patch of `base` up to the layers' current `versions` (existing or new)."""
+        key = f"patch|{base.id}|{sorted(versions.items())}"
+        job_id = hashlib.blake2b(key.encode(), digest_size=12).hexdigest()
+        with self._lock:
+            existing = self.get(job_id)
+            if existing is not None and existing.status in ("queued", "running", "done"):
+                if existing.status != "done" or self.file_path(existing).exists():
+                    return existing, False
+            job = Job(id=job_id, kind="patch", format=base.format, status="queued", requested_by=requested_by,
+                      requested_at=time.time(), area=base.area, zooms=base.zooms, layers=base.layers,
+                      pid=os.getpid(), base=base.id)
+            self.save(job)
+            thread = threading.Thread(target=self._run_patch, args=(job, self.file_path(base), database_url),
+                                      name=f"onemap-patch-{job_id}", daemon=True)
+            self._threads[job_id] = thread
+            thread.start()
+            return job, True
+
+    def _run_patch(self, job: Job, base_file: Path, database_url: str) -> None:
+        job.status = "running"
+        self.save(job)
+        try:
+            report = build_patch(base_file, database_url, self.file_path(job))
+            job.status, job.manifest = "done", asdict(read_manifest(self.file_path(job)))
+            job.total_tiles = job.done_tiles = report.candidates
+            job.extra = {"changed": report.changed, "deleted": report.deleted, "result": asdict(report.result)}
         except Exception as exc:  # recorded for whoever polls the job
             job.status, job.error = "failed", getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
         job.finished_at = time.time()

@@ -7,6 +7,8 @@
   progress (`done_tiles`/`total_tiles`), the manifest when done, links (`enclosure`: the file).
 - `GET /packages/{id}/file` — the package file: `Range` requests (206, so a broken download resumes),
   `ETag` and `Last-Modified` (Starlette's `FileResponse`), `Content-Disposition: attachment`.
+- `POST /packages/{id}/update` — a patch job: only the tiles whose data changed since the package
+  was built (`onemap package apply` applies it; byte-identical to a fresh build).
 - `"fieldwork": true` in the request carries the caller's open items in the area as an editable
   GeoPackage (`GET /packages/{id}/items` gives it on its own); `POST /packages/sync` with the returned
   package or GeoPackage as the body applies its edits once and keeps conflicts (docs/fieldwork.md).
@@ -67,9 +69,11 @@ def _job_json(request: Request, job: Job) -> dict[str, Any]:
         "zooms": job.zooms, "layers": job.layers, "requested_by": job.requested_by,
         "progress": {"done_tiles": job.done_tiles, "total_tiles": job.total_tiles,
                      "percent": round(100 * job.done_tiles / job.total_tiles, 1) if job.total_tiles else 0.0},
-        "error": job.error, "manifest": job.manifest,
+        "error": job.error, "manifest": job.manifest, "base": job.base,
         "links": [link(url, "self", JSON, "离线包任务 / package job")],
     }
+    if job.kind == "patch":
+        body["patch"] = {key: job.extra[key] for key in ("changed", "deleted") if key in job.extra}
     if job.status == "done":
         body["links"].append(link(f"{url}/file", "enclosure", MEDIA_TYPES[job.format],
                                   f"下载离线包 / download the package ({job.format})"))
@@ -153,6 +157,28 @@ def _job(request: Request, job_id: str) -> Job:
 def package_status(request: Request, job_id: str) -> Response:
     reject_unknown(request.query_params, ())
     return _json(_job_json(request, _job(request, job_id)))
+
+
+@router.post("/packages/{job_id}/update", include_in_schema=False)
+async def update_package(request: Request, job_id: str) -> Response:
+    """A patch of the package up to the data as it is now: 202 with the patch job (or 200 when made
+    already); its file holds only the tiles whose data changed (`onemap package apply` applies it)."""
+    reject_unknown(request.query_params, ())
+    who = _signed_in(request)
+    base = _job(request, job_id)
+    if base.kind != "package" or base.status != "done" or not board(request).file_path(base).exists():
+        raise ApiProblem(409, "尚未完成 / Not ready", f"只能为已完成的离线包制作更新 / only a finished package can be "
+                         f"updated ({base.kind}, {base.status})")
+    svc = services(request)
+
+    def submit() -> tuple[Job, bool]:
+        current = svc.store.layer_versions()
+        return board(request).submit_patch(base, {i: current.get(i, 0) for i in base.layers}, who,
+                                           svc.settings.database_url)
+
+    job, _ = await run_in_threadpool(submit)
+    location = f"{base_url(request)}/packages/{job.id}"
+    return _json(_job_json(request, job), 202 if job.status != "done" else 200, {"Location": location})
 
 
 @router.post("/packages/sync", include_in_schema=False)

@@ -22,6 +22,7 @@ from layers.stores.base import FeatureRecord
 from tests.sample_layers import ROADS
 from tiles.packages.container import open_package
 from tiles.packages.inspect import verify_package
+from tiles.packages.update import apply_patch
 
 ADMIN = "packages-admin-token"
 OTHER = "packages-other-token"
@@ -129,3 +130,32 @@ def test_a_new_point_makes_a_new_job(client: TestClient) -> None:
     second = client.post("/packages", json=REQUEST, headers=AUTH)
     assert second.status_code == 202 and second.json()["id"] != first["id"]
     _done(client, second.headers["location"])
+
+
+def _download(client: TestClient, job: dict[str, Any], path: Path) -> Path:
+    [enclosure] = [link for link in job["links"] if link["rel"] == "enclosure"]
+    path.write_bytes(client.get(enclosure["href"], headers=AUTH).content)
+    return path
+
+
+def _tiles(path: Path) -> dict[tuple[int, int, int], bytes]:
+    with open_package(path) as reader:
+        return {(z, x, y): data for z, x, y, data in reader.tiles()}
+
+
+def test_a_package_is_updated_over_http_with_a_patch_of_what_changed(client: TestClient, tmp_path: Path) -> None:
+    base = _done(client, client.post("/packages", json=REQUEST, headers=AUTH).headers["location"])
+    base_file = _download(client, base, tmp_path / "base.pmtiles")
+    unchanged = _done(client, client.post(f"/packages/{base['id']}/update", headers=AUTH).headers["location"])
+    assert unchanged["kind"] == "patch" and unchanged["base"] == base["id"] and unchanged["patch"]["changed"] == 0
+    store = client.app.state.services.store
+    store.insert(ROADS, [FeatureRecord(MultiLineString([[(125.25, 43.90), (125.26, 43.91)]]), {"name": "新路"})])
+    patch = _done(client, client.post(f"/packages/{base['id']}/update", headers=AUTH).headers["location"])
+    assert patch["id"] != unchanged["id"] and patch["patch"]["changed"] > 0
+    patch_file = _download(client, patch, tmp_path / "patch.pmtiles")
+    assert len(_tiles(patch_file)) == patch["patch"]["changed"] < len(_tiles(base_file)) + 1
+    apply_patch(base_file, patch_file, tmp_path / "updated.pmtiles")
+    fresh = _done(client, client.post("/packages", json=REQUEST, headers=AUTH).headers["location"])
+    assert fresh["id"] != base["id"]
+    assert _tiles(tmp_path / "updated.pmtiles") == _tiles(_download(client, fresh, tmp_path / "fresh.pmtiles"))
+    assert client.post(f"/packages/{patch['id']}/update", headers=AUTH).status_code == 409  # a patch of a patch
