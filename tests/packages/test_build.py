@@ -34,6 +34,8 @@ STATIONS = LayerDefinition(
     geometry_type=GeometryType.POINT, min_zoom=8, max_zoom=16, valid_extent=(120.0, 40.0, 132.0, 47.0),
     fields=(FieldSpec(name="name", type=FieldType.STRING, title_zh="名称"),),
 )
+#: Far from the area (Yanbian): a layer of the package with nothing in it, whatever the tile.
+FAR = STATIONS.model_copy(update={"id": "far_stations", "catalogue_code": "JL-JT-TEST-0202"})
 AREA = "125.20,43.80,125.45,43.95"  # a part of Changchun
 ZOOMS = "8-12"
 
@@ -42,11 +44,12 @@ ZOOMS = "8-12"
 def site(store_url: str) -> Iterator[tuple[str, Any]]:
     store = open_store(store_url)
     registry = LayerRegistry(store)
-    registry.register_many([ROADS, STATIONS])
+    registry.register_many([ROADS, STATIONS, FAR])
     store.insert(ROADS, [FeatureRecord(MultiLineString([[(125.20, 43.80), (125.30, 43.85), (125.45, 43.90)]]),
                                        {"name": "长春绕城", "route_code": "G1201", "lanes": 4})])
     store.insert(STATIONS, [FeatureRecord(Point(125.25 + 0.02 * i, 43.82 + 0.01 * i), {"name": f"站点{i}"})
                             for i in range(8)])
+    store.insert(FAR, [FeatureRecord(Point(129.5, 42.9), {"name": "延吉"})])
     yield store_url, store
     store.close()
 
@@ -67,7 +70,7 @@ def test_a_package_holds_the_areas_tiles_as_the_server_renders_them(site: tuple[
                                                                      fmt: str) -> None:
     url, store = site
     out = tmp_path / f"changchun.{fmt}"
-    request = _request(store, out, fmt)
+    request = _request(store, out, fmt, layers="roads,far_stations,stations")
     report = build_package(request, url, workers=2)
     assert report.path == out and out.exists() and not report.errors
     assert not Path(f"{out}.work").exists()
@@ -81,11 +84,14 @@ def test_a_package_holds_the_areas_tiles_as_the_server_renders_them(site: tuple[
         rendered = renderer.render(plan.shown(z), TileAddress("WebMercatorQuad", z, y, x))
         assert tiles.get((z, x, y)) == (compress(rendered).gzip_body if rendered.data else None)
     assert set(tiles) <= planned and len(tiles) > 5
+    present = getattr(renderer, "layers_present", None)  # PostGIS: the build renders only layers near a chunk
+    if present is not None:
+        assert [layer.id for layer in present(list(request.layers), request.area.bbox)] == ["roads", "stations"]
     # the manifest: area, zooms, layers at their data versions, hashes that verify
     manifest = read_manifest(out)
     versions = store.layer_versions()
     assert [(layer.id, layer.data_version) for layer in manifest.layers] == [
-        ("roads", versions["roads"]), ("stations", versions["stations"])]
+        ("roads", versions["roads"]), ("far_stations", versions["far_stations"]), ("stations", versions["stations"])]
     assert manifest.zooms == [8, 9, 10, 11, 12] and manifest.tile_count == len(tiles)
     assert manifest.builder == "测试员" and manifest.format == fmt and manifest.area["bbox"][0] == pytest.approx(125.2)
     assert verify_package(out) == []
@@ -93,7 +99,7 @@ def test_a_package_holds_the_areas_tiles_as_the_server_renders_them(site: tuple[
     with open_package(out) as reader:
         style = orjson.loads(reader.file(STYLE_PART) or b"{}")
         files = reader.files()
-        assert {layer.id for layer in reader.metadata.vector_layers} == {"roads", "stations"}
+        assert {layer.id for layer in reader.metadata.vector_layers} == {"roads", "far_stations", "stations"}
     assert style["sources"] == {"package": {**style["sources"]["package"], "tiles": ["package://tiles/{z}/{x}/{y}"]}}
     assert style["sprite"].startswith("package://") and style["glyphs"].startswith("package://")
     assert {layer.get("source") for layer in style["layers"] if "source" in layer} == {"package"}

@@ -3,7 +3,10 @@
 Each worker (spawned; SIGINT ignored — the parent decides) opens its own store and the store's tile
 renderer, renders its share of chunks — a multi-layer tile of the layers shown at each zoom, gzip
 compressed exactly as the server sends it (`tiles.service.compress`) — and sends every finished chunk
-with its non-empty tiles to the parent, which stores it (`WorkFile.add_chunk`). The tile cache is not
+with its non-empty tiles to the parent, which stores it (`WorkFile.add_chunk`). A renderer that can
+tell which layers have anything near a chunk (`layers_present`: PostGIS, one statement of index
+probes) renders each of its tiles with those layers only — the same bytes, a fraction of the work
+in a package of many layers. The tile cache is not
 used: a package is rendered from the data, at the versions the build recorded, and a package build
 does not fill the server's cache with tiles nobody asked it for.
 
@@ -21,6 +24,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from tiles.cache.bounds import influence_box
 from tiles.cache.seed import shown_layers
 from tiles.model import TileAddress
 from tiles.packages.plan import TMS, PackageChunk
@@ -37,12 +41,25 @@ class RenderRun:
     pids: set[int] = field(default_factory=set)
 
 
+def chunk_influence_box(chunk: PackageChunk) -> tuple[float, float, float, float]:
+    """The lon/lat box an edit (or a feature) must meet to be drawn in any tile of the chunk: the
+    union of its corner tiles' influence boxes (the tile plus the renderers' clip buffer)."""
+    rows = [row for row, _ in chunk.tiles()]
+    cols = [col for _, col in chunk.tiles()]
+    first = influence_box(TileAddress(TMS, chunk.z, min(rows), min(cols)))
+    last = influence_box(TileAddress(TMS, chunk.z, max(rows), max(cols)))
+    return (min(first[0], last[0]), min(first[1], last[1]), max(first[2], last[2]), max(first[3], last[3]))
+
+
 def render_chunk(renderer: Any, layers: Sequence[Any], chunk: PackageChunk, stop: Any = None) -> list[Tile] | None:
     """The chunk's non-empty tiles (z, x, y, gzip MVT); None when `stop` was set meanwhile."""
     from tiles.service import compress
 
     shown = shown_layers(layers, TMS, chunk.z)
     tiles: list[Tile] = []
+    present = getattr(renderer, "layers_present", None)
+    if present is not None and len(shown) > 1:
+        shown = present(shown, chunk_influence_box(chunk))
     if not shown:
         return tiles
     for row, col in chunk.tiles():

@@ -36,6 +36,7 @@ import psycopg
 import sqlalchemy as sa
 
 from layers.model import LayerDefinition
+from layers.query import STORAGE_SRID
 from layers.stores.base import FeatureStore
 from layers.stores.postgis.store import PostgisStore
 from layers.stores.postgis.support import BoundedCache, translated
@@ -44,7 +45,7 @@ from tiles.model import LayerTileStats, RenderedTile, TileAddress
 from tiles.plan import plan_layer
 from tiles.renderers.budget import BudgetSteps, budget_steps, fit_to_budget, surely_fits
 from tiles.renderers.postgis_async import AsyncTilePool
-from tiles.renderers.postgis_sql import Frame, TileStatement, tile_parameters, tile_statement
+from tiles.renderers.postgis_sql import Frame, TileStatement, q, tile_parameters, tile_statement
 
 #: Server settings of the tile connections (libpq `options`).
 SESSION_OPTIONS = ("-c jit=off -c max_parallel_workers_per_gather=0 -c work_mem=64MB "
@@ -170,6 +171,7 @@ class PostgisTileRenderer:
         self.engine = engine if engine is not None else shared_tile_engine(store)
         self._statements: BoundedCache[_Entry] = BoundedCache(cache_size)
         self._pool_async: AsyncTilePool | None = None
+        self._presence: dict[tuple[str, ...], str] = {}
 
     def render(self, layers: Sequence[LayerDefinition], address: TileAddress) -> RenderedTile:
         job = _TileJob.of(layers, address)
@@ -211,6 +213,25 @@ class PostgisTileRenderer:
                 return job.finish(result)
             assert isinstance(result, dict)
             limits = result
+
+    def layers_present(self, layers: Sequence[LayerDefinition],
+                       bbox: tuple[float, float, float, float]) -> list[LayerDefinition]:
+        """The layers with a feature whose box meets `bbox` (lon/lat, EPSG:4490): one statement of index
+        probes. A package build asks this once per chunk of tiles and renders only those layers — the
+        tiles are the same (a layer with nothing there adds nothing), but a statement over 60 layers
+        costs ~0.25 ms of database time per absent layer and tile."""
+        if len(layers) < 2:
+            return list(layers)
+        ids = tuple(layer.id for layer in layers)
+        sql = self._presence.get(ids)
+        if sql is None:
+            envelope = f"ST_MakeEnvelope($1::float8, $2::float8, $3::float8, $4::float8, {STORAGE_SRID})"
+            probes = [f'EXISTS (SELECT 1 FROM {q(layer_id)} t WHERE t."geom" && {envelope})'
+                      for layer_id in ids]
+            sql = self._presence[ids] = "SELECT " + ", ".join(probes)
+        with translated(",".join(ids)):
+            row = self._fetch(sql, bbox)
+        return [layer for layer, hit in zip(layers, row, strict=True) if hit]
 
     def _async_pool(self) -> AsyncTilePool | None:
         if self._pool_async is None:
