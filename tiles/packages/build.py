@@ -174,8 +174,7 @@ def write_package(work: WorkFile, request: BuildRequest, versions: Mapping[str, 
     )
     writer = create_package(request.out, request.fmt)
     try:
-        for z, x, y, data in work.tiles():
-            writer.put_tile(z, x, y, data)
+        writer.put_tiles(work.tiles())
         for name, data in parts.items():
             writer.put_file(name, data)
         writer.put_file(MANIFEST_PART, manifest.to_bytes())

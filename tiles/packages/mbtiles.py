@@ -21,25 +21,24 @@ metadata rows it lacks get defaults (whole world, zooms of the tiles present).
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Self
 
 from tiles.packages.container import (
     PackageError,
     PackageMetadata,
-    check_file_name,
     check_tile_address,
     check_tile_data,
     corrupted,
     vector_layers_from_json,
     vector_layers_to_json,
 )
-from tiles.packages.work_db import WorkFile, remove_sqlite_file
+from tiles.packages.sqlite_writer import SqliteWorkWriter
+from tiles.packages.work_db import remove_sqlite_file
 
 #: The row of `metadata` holding `PackageMetadata.extra` (a JSON object).
 EXTRA_ROW = "onemap"
@@ -91,36 +90,16 @@ def metadata_rows(metadata: PackageMetadata) -> list[tuple[str, str]]:
     ]
 
 
-class MBTilesWriter:
+class MBTilesWriter(SqliteWorkWriter):
     """Builds an MBTiles package in `<path>.building`; `finish()` renames it to `path`."""
 
     format = "mbtiles"
+    files_table = FILES_TABLE
 
     def __init__(self, path: Path, *, resume: bool = False) -> None:
-        self.path = path
-        self._work = WorkFile(path, resume=resume, marker_table=FILES_TABLE, schema=_SCHEMA)
+        super().__init__(path, resume=resume, marker_table=FILES_TABLE, schema=_SCHEMA)
 
-    @property
-    def resumed(self) -> bool:
-        """True when this writer picked up an existing work file."""
-        return self._work.resumed
-
-    def put_tile(self, z: int, x: int, y: int, data: bytes) -> None:
-        with self._work.transaction() as conn:
-            self._store(conn, z, x, y, data)
-
-    def put_tiles(self, tiles: Iterable[tuple[int, int, int, bytes]], *, batch: int = 1000) -> int:
-        """Many tiles, committed `batch` at a time (much faster than `put_tile` each); returns how many."""
-        count = 0
-        for chunk in itertools.batched(tiles, batch):
-            with self._work.transaction() as conn:
-                for z, x, y, data in chunk:
-                    self._store(conn, z, x, y, data)
-            count += len(chunk)
-        return count
-
-    @staticmethod
-    def _store(conn: sqlite3.Connection, z: int, x: int, y: int, data: bytes) -> None:
+    def _store(self, conn: sqlite3.Connection, z: int, x: int, y: int, data: bytes) -> None:
         check_tile_address(z, x, y)
         check_tile_data(data)
         address = (z, x, tms_row(z, y))
@@ -138,11 +117,6 @@ class MBTilesWriter:
                              (z, x, tms_row(z, y)))
         return row is not None
 
-    def put_file(self, name: str, data: bytes) -> None:
-        check_file_name(name)
-        with self._work.transaction() as conn:
-            conn.execute(f"INSERT OR REPLACE INTO {FILES_TABLE} (name, data) VALUES (?, ?)", (name, bytes(data)))
-
     def finish(self, metadata: PackageMetadata) -> Path:
         with self._work.transaction() as conn:
             conn.execute("DELETE FROM images WHERE tile_id NOT IN (SELECT tile_id FROM map)")
@@ -155,19 +129,6 @@ class MBTilesWriter:
         os.replace(self._work.path, self.path)
         remove_sqlite_file(self._work.path)
         return self.path
-
-    def abort(self) -> None:
-        self._work.discard()
-
-    def close(self) -> None:
-        """Stop without finishing; the work file stays for `create_package(..., resume=True)`."""
-        self._work.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def check_sqlite_length(path: Path) -> None:

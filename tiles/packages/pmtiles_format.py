@@ -27,13 +27,12 @@ from __future__ import annotations
 
 import base64
 import gzip
-import itertools
 import json
 import mmap
 import os
 import sqlite3
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, Self
 
@@ -55,14 +54,13 @@ from pmtiles.writer import Writer
 from tiles.packages.container import (
     PackageError,
     PackageMetadata,
-    check_file_name,
     check_tile_address,
     check_tile_data,
     corrupted,
     vector_layers_from_json,
     vector_layers_to_json,
 )
-from tiles.packages.work_db import WorkFile
+from tiles.packages.sqlite_writer import SqliteWorkWriter
 
 HEADER_LENGTH = 127
 #: Metadata key holding `PackageMetadata.extra`.
@@ -124,37 +122,17 @@ def _write_empty(f: IO[bytes], header: dict[str, Any], document: dict[str, Any])
     f.write(meta)
 
 
-class PMTilesWriter:
+class PMTilesWriter(SqliteWorkWriter):
     """Builds a PMTiles package: a SQLite scratch work file, turned into the archive by `finish()`."""
 
     format = "pmtiles"
+    files_table = _FILES_TABLE
 
     def __init__(self, path: Path, *, resume: bool = False) -> None:
-        self.path = path
+        super().__init__(path, resume=resume, marker_table=_TILES_TABLE, schema=_SCHEMA)
         self._partial = path.with_name(path.name + ".writing")
-        self._work = WorkFile(path, resume=resume, marker_table=_TILES_TABLE, schema=_SCHEMA)
 
-    @property
-    def resumed(self) -> bool:
-        """True when this writer picked up an existing work file."""
-        return self._work.resumed
-
-    def put_tile(self, z: int, x: int, y: int, data: bytes) -> None:
-        with self._work.transaction() as conn:
-            self._store(conn, z, x, y, data)
-
-    def put_tiles(self, tiles: Iterable[tuple[int, int, int, bytes]], *, batch: int = 1000) -> int:
-        """Many tiles, committed `batch` at a time (much faster than `put_tile` each); returns how many."""
-        count = 0
-        for chunk in itertools.batched(tiles, batch):
-            with self._work.transaction() as conn:
-                for z, x, y, data in chunk:
-                    self._store(conn, z, x, y, data)
-            count += len(chunk)
-        return count
-
-    @staticmethod
-    def _store(conn: sqlite3.Connection, z: int, x: int, y: int, data: bytes) -> None:
+    def _store(self, conn: sqlite3.Connection, z: int, x: int, y: int, data: bytes) -> None:
         check_tile_address(z, x, y)
         check_tile_data(data)
         tile_id = zxy_to_tileid(z, x, y)
@@ -166,11 +144,6 @@ class PMTilesWriter:
     def has_tile(self, z: int, x: int, y: int) -> bool:
         check_tile_address(z, x, y)
         return self._work.one(f"SELECT 1 FROM {_TILES_TABLE} WHERE tile_id = ?", (zxy_to_tileid(z, x, y),)) is not None
-
-    def put_file(self, name: str, data: bytes) -> None:
-        check_file_name(name)
-        with self._work.transaction() as conn:
-            conn.execute(f"INSERT OR REPLACE INTO {_FILES_TABLE} (name, data) VALUES (?, ?)", (name, bytes(data)))
 
     def finish(self, metadata: PackageMetadata) -> Path:
         files = {str(name): bytes(data) for name, data in self._work.rows(
@@ -202,16 +175,6 @@ class PMTilesWriter:
     def abort(self) -> None:
         self._work.discard()
         self._partial.unlink(missing_ok=True)
-
-    def close(self) -> None:
-        """Stop without finishing; the work file stays for `create_package(..., resume=True)`."""
-        self._work.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 class PMTilesReader:

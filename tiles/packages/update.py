@@ -187,8 +187,7 @@ def _write(out: Path, fmt: str, tiles: Iterable[tuple[TileKey, bytes]], parts: d
            metadata: PackageMetadata) -> None:
     writer = create_package(out, fmt)
     try:
-        for (z, x, y), data in tiles:
-            writer.put_tile(z, x, y, data)
+        writer.put_tiles((z, x, y, data) for (z, x, y), data in tiles)
         for name, data in parts.items():
             writer.put_file(name, data)
         writer.finish(metadata)
