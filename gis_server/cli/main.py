@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from gis_server.cli import (
+    audit_commands,
     enc_commands,
     io_commands,
     layer_commands,
@@ -26,7 +27,7 @@ app = typer.Typer(
 )
 
 for module in (serve_command, layer_commands, io_commands, sample_commands, tile_commands, enc_commands,
-               workflow_commands, position_commands, package_commands):
+               workflow_commands, position_commands, package_commands, audit_commands):
     module.register(app)
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from pyproj import CRS
 
 from layers.model import FieldSpec, FieldType, LayerDefinition
 from layers.query import STORAGE_SRID
-from layers.stores.geopackage import edits, workflow_schema
+from layers.stores.geopackage import audit_schema, edits, workflow_schema
 from layers.stores.geopackage.values import GPKG_TYPES
 
 APPLICATION_ID = 0x47504B47  # 'GPKG'
@@ -60,6 +60,7 @@ CORE_DDL = (
     "CREATE TABLE IF NOT EXISTS onemap_meta (key TEXT PRIMARY KEY NOT NULL, value TEXT)",
     *edits.DDL,
     *workflow_schema.DDL,
+    *audit_schema.DDL,
 )
 
 
@@ -71,6 +72,7 @@ PLATFORM_TABLES = (
     {"t": "onemap_edits", "i": "OneMap 编辑日志 / edit log",
      "d": "每次写入改动的范围，供瓦片缓存失效 / boxes changed by each write, for tile-cache invalidation"},
     *workflow_schema.PLATFORM_TABLES,
+    *audit_schema.PLATFORM_TABLES,
 )
 
 
