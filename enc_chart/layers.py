@@ -32,12 +32,15 @@ from shapely.geometry import MultiLineString, MultiPoint, MultiPolygon
 from enc_chart import naming
 from enc_chart.catalogue import attribute, object_class
 from enc_chart.titles import ATTRIBUTE_ZH, CLASS_ZH
-from layers.model import IDENTIFIER, FieldSpec, FieldType, GeometryType, LayerDefinition
+from layers.model import IDENTIFIER, FieldSpec, FieldType, GeometryType, LayerDefinition, TileSettings
 
 log = logging.getLogger(__name__)
 
 DOMAIN = "waterway"
 WORLD = (-180.0, -90.0, 180.0, 90.0)
+#: A chart shows every object from harbour/river scales on (zoom 12 ≈ 1:130 000 and larger): a buoy or
+#: a bridge left out by thinning is a safety matter. Below, the platform's thinning keeps overviews light.
+CHART_TILES = TileSettings(full_detail_zoom=12)
 CELLS_LAYER = naming.layer_id("DSID")
 #: Record identity columns GDAL adds to every class (kept as provenance, not as fields).
 IDENTITY = frozenset({"RCID", "PRIM", "GRUP", "OBJL", "RVER", "AGEN", "FIDN", "FIDS", "LNAM", "FFPT_RIND"})
@@ -120,7 +123,7 @@ def class_layer(layer_id: str, acronym: str, primitive: str | None, main: bool, 
         id=layer_id, title_zh=title_zh, title_en=title_en, domain=DOMAIN, catalogue_code=code,
         description_zh=f"电子航道图物标类 {acronym}（{name_en}，S-57/Inland ENC 代码 {known.code if known else '?'}），"
                        "由导入的海图单元生成 / ENC object class from imported cells",
-        geometry_type=GEOMETRY[primitive], fields=fields, valid_extent=WORLD,
+        geometry_type=GEOMETRY[primitive], fields=fields, valid_extent=WORLD, tiles=CHART_TILES,
         keywords=("电子航道图", "ENC", "S-57", acronym))
 
 
@@ -147,12 +150,15 @@ def cells_layer() -> LayerDefinition:
 
 
 def extended(existing: LayerDefinition, new: LayerDefinition) -> LayerDefinition:
-    """`existing` with the fields of `new` it lacks appended (stored fields keep their place and type)."""
+    """`existing` with the fields of `new` it lacks appended (stored fields keep their place and type),
+    and the chart's tile settings when it was registered with the platform's defaults (before them)."""
     have = set(existing.field_names)
     added = tuple(spec for spec in new.fields if spec.name not in have)
-    if not added:
+    tiles = new.tiles if existing.tiles == TileSettings() else existing.tiles
+    if not added and tiles == existing.tiles:
         return existing
-    return LayerDefinition.model_validate({**existing.model_dump(), "fields": existing.fields + added})
+    return LayerDefinition.model_validate({**existing.model_dump(), "fields": existing.fields + added,
+                                           "tiles": tiles.model_dump()})
 
 
 def coverage(layers: dict[str, gpd.GeoDataFrame]) -> MultiPolygon:

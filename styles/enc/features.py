@@ -9,8 +9,8 @@ LS(SOLD,4,CHGRD) (lines 5) with the name and 'clr' (vertical clearance), here "�
 CBLOHD dashed CHGRD with "净空" (inland cables: "安全净空" from VERCSA, Inland ENC 'sf clr').
 Lateral buoys and beacons are IALA region A: the first COLOUR code (3 red → CHRED, 4 green →
 CHGRN, 6 yellow, 1 white, 2 black), else CATLAM (1 port-hand → CHRED, 2 starboard-hand → CHGRN, and
-the Inland ENC codes of the same sides); shape from BOYSHP (1 cone, 2 can), else CATLAM (port can,
-starboard cone). Multi-coloured marks take their first colour. An obstruction, wreck
+the Inland ENC codes of the same sides); shape from BOYSHP (1 cone, 2 can, 3–8 the pillar), else
+CATLAM (port can, starboard cone). Multi-coloured marks take their first colour. An obstruction, wreck
 or rock whose VALSOU is unknown or not deeper than the safety contour is an isolated danger
 (ISDNG, after UDWHAZ) — a mariner-dependent colour. Names are Chinese first (`nobjnm`, else `objnam`).
 """
@@ -102,9 +102,16 @@ def lateral_colour(colours: dict[str, str]) -> Expression:
             "1", colours["CHWHT"], "2", colours["CHBLK"], by_catlam]
 
 
+#: BOYSHP codes of the other shapes (3 spherical, 4 pillar, 5 spar, 6 barrel, 7 super-buoy, 8 ice buoy): S-52
+#: gives each its own symbol (BOYSPH, BOYPIL, BOYSPR, BOYBAR, BOYSUP); here they share the pillar.
+OTHER_BOYSHP = ["3", "4", "5", "6", "7", "8"]
+
+
 def buoy_icon() -> Expression:
+    """BOYSHP decides the shape (1 cone, 2 can, any other the pillar); only without BOYSHP does CATLAM."""
     by_catlam = ["match", _catlam(), CAN_CATLAM, "enc-buoy-can", CONE_CATLAM, "enc-buoy-cone", "enc-buoy"]
-    return ["match", first_code("boyshp"), "1", "enc-buoy-cone", "2", "enc-buoy-can", by_catlam]
+    return ["match", first_code("boyshp"), "1", "enc-buoy-cone", "2", "enc-buoy-can", OTHER_BOYSHP, "enc-buoy",
+            by_catlam]
 
 
 def _icon_layout(icon: Expression, text: Expression | None = None, size: float = 11) -> dict[str, object]:

@@ -50,3 +50,22 @@ def test_classes_without_geometry_are_stored_and_served_without_one(client):
         geometry = feature["geometry"]
         assert geometry is None or geometry["coordinates"] == []
         assert feature["properties"]["lnam_refs"].count(",") >= 1  # the aggregated features' LNAMs
+
+
+def test_a_chart_scale_tile_keeps_every_buoy_and_bridge(client):
+    """From zoom 12 on chart layers are not thinned: at zoom 13 (≈ 1:70 000) each tile holds every buoy
+    and bridge part whose position lies in it — none dropped to keep the tile light."""
+    from shapely.geometry import shape
+
+    for layer in ("enc_i_boylat", "enc_i_bridge"):
+        features = client.get(f"/collections/{layer}/items", params={"limit": 1000}).json()["features"]
+        assert features
+        tiles: dict[tuple[int, int], set[str]] = {}
+        for feature in features:
+            point = shape(feature["geometry"]).representative_point()
+            address = address_at(point.x, point.y, 13)
+            tiles.setdefault((address.row, address.col), set()).add(feature["properties"]["lnam"])
+        for (row, col), inside in tiles.items():
+            reply = client.get(f"/collections/{layer}/tiles/WebMercatorQuad/13/{row}/{col}")
+            drawn = {f["properties"].get("lnam") for f in decode(reply.content).get(layer, {}).get("features", [])}
+            assert inside <= drawn, f"{layer} z13/{row}/{col}: {len(inside - drawn)} missing"
