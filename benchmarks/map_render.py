@@ -79,7 +79,7 @@ def visit(browser: Any, url: str, viewport: tuple[int, int], token: str | None) 
         if token:
             page.add_init_script(f"sessionStorage.setItem('onemap.token', {token!r})")
         page.goto(f"{url}/map")
-        page.wait_for_function("window.onemap && window.onemap.firstIdle !== undefined", timeout=120_000)
+        page.wait_for_function("() => window.onemap && window.onemap.firstIdle !== undefined", timeout=120_000)
         timings = page.evaluate("""() => ({
             first_idle: onemap.firstIdle, map_created: onemap.mapCreated,
             dom_ready: performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd,

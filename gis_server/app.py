@@ -11,7 +11,9 @@ from fastapi.templating import Jinja2Templates
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 
-from gis_server import cors, problems
+from gis_server import problems
+from gis_server.cors import CorsPolicy
+from gis_server.hardening import HardeningMiddleware
 from gis_server.items_fastpath import ItemsFastPath
 from gis_server.page_cache import PageCache
 from gis_server.routers import (
@@ -86,10 +88,11 @@ def create_app(settings: Settings | None = None, store: FeatureStore | None = No
     # Level 4: a 1,000-feature page compresses in a fraction of level 9's time (which ran on the event
     # loop and cost ~13 ms per 270 KB page) for ~15 % more bytes.
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=4)
-    app.add_middleware(CORSMiddleware, allow_origins=cors.ALLOW_ORIGINS, allow_methods=cors.ALLOW_METHODS,
-                       allow_headers=cors.ALLOW_HEADERS, expose_headers=cors.EXPOSE_HEADERS)
+    app.add_middleware(CORSMiddleware, **CorsPolicy(settings.cors_origins).middleware_options())
     app.add_middleware(ItemsFastPath)  # an item page skips routing and middleware (same answers)
-    app.add_middleware(CachedTileFastPath)  # outermost: a cached tile skips the rest of the stack
+    app.add_middleware(CachedTileFastPath)  # a cached tile skips the rest of the stack
+    # Outermost, in front of the fast paths: limits, security headers, CORS allow-list, no stack traces.
+    app.add_middleware(HardeningMiddleware, settings=settings)
     for module in (landing, collections, items, tiles, styles, transactions, admin, enc, linear_referencing, network,
                    workflow, supervision, positions, web_assets, webmap, dashboard, packages):
         app.include_router(module.router)

@@ -32,9 +32,11 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from gis_server import problems
+from gis_server.hardening.middleware import HardeningMiddleware
 from gis_server.params import reject_unknown
 from gis_server.problems import ApiProblem
 from gis_server.routers import web_assets
+from gis_server.settings import get_settings
 from tiles.packages.container import PackageError, PackageReader, check_file_name, open_package
 from tiles.packages.inspect import verify_package
 from tiles.packages.manifest import MANIFEST_PART
@@ -118,6 +120,7 @@ def create_package_app(path: Path) -> FastAPI:
                   lifespan=lifespan)
     app.state.package = package
     problems.install(app)
+    app.add_middleware(HardeningMiddleware, settings=get_settings())  # limits, security headers, CSP
     app.include_router(web_assets.router)
 
     @app.get("/", include_in_schema=False)

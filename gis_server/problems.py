@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
 import orjson
@@ -57,6 +58,16 @@ def problem_response(status: int, title: str, detail: str, *, instance: str | No
     return Response(orjson.dumps(body), status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def internal_error(method: str, path: str, exc: BaseException, *, headers: dict[str, str] | None = None) -> Response:
+    """The answer to an unexpected exception: a generic 500 with an error id, the traceback only in
+    the log under that id (never in the response)."""
+    error_id = uuid.uuid4().hex[:16]
+    log.error("unhandled error %s on %s %s", error_id, method, path, exc_info=exc)
+    return problem_response(500, "服务器内部错误 / Internal server error",
+                            f"请求未能完成，已记录日志（错误编号 {error_id}） / the request failed; the error has "
+                            f"been logged as {error_id}", instance=path, headers=headers, error_id=error_id)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every exception into problem+json."""
 
@@ -92,7 +103,4 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(500, "服务器内部错误 / Internal server error",
-                                "请求未能完成，已记录日志 / the request failed; the error has been logged",
-                                instance=str(request.url.path))
+        return internal_error(request.method, str(request.url.path), exc)

@@ -28,6 +28,62 @@ def _sweep_seconds() -> float:
     return max(0.0, value)
 
 
+MEGABYTE = 1024 * 1024
+#: Rate-limit periods by the words `ONEMAP_RATE_LIMIT` accepts after the slash.
+RATE_PERIODS = {"second": 1.0, "s": 1.0, "minute": 60.0, "min": 60.0, "m": 60.0, "hour": 3600.0, "h": 3600.0,
+                "day": 86400.0, "d": 86400.0}
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """At most `requests` per `seconds` for one caller, as a token bucket of that size (bursts allowed)."""
+
+    requests: int
+    seconds: float
+
+
+def _megabytes(name: str, default: float) -> int:
+    """A size setting in MB (decimals allowed) as bytes."""
+    raw = os.environ.get(name, "").strip()
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        raise ValueError(f"{name} 应为兆字节数 / must be a number of megabytes: {raw!r}") from None
+    if value <= 0:
+        raise ValueError(f"{name} 必须大于 0 / must be greater than 0: {raw!r}")
+    return int(value * MEGABYTE)
+
+
+def parse_rate_limit(raw: str) -> RateLimit | None:
+    """`600/minute` (also `/second`, `/hour`, `/day`, `/s`, `/m`, `/h`, `/d`) → a RateLimit; `0` or `off` → None."""
+    text = raw.strip().lower()
+    if text in ("0", "off", "none"):
+        return None
+    count, slash, period = text.partition("/")
+    seconds = RATE_PERIODS.get(period.strip()) if slash else None
+    if not count.strip().isdigit() or seconds is None:
+        raise ValueError(f"ONEMAP_RATE_LIMIT 应形如 600/minute 或 0 / must look like 600/minute, or 0 for off: {raw!r}")
+    requests = int(count)
+    return RateLimit(requests, seconds) if requests > 0 else None
+
+
+def _rate_limit() -> RateLimit | None:
+    return parse_rate_limit(os.environ.get("ONEMAP_RATE_LIMIT", "").strip() or "6000/minute")
+
+
+def parse_cors_origins(raw: str) -> tuple[str, ...]:
+    """`*` or a comma-separated list of origins (`https://host[:port]`), trailing slashes dropped."""
+    origins = tuple(dict.fromkeys(part.strip().rstrip("/") for part in raw.split(",") if part.strip()))
+    if not origins or "*" in origins:
+        return ("*",)
+    for origin in origins:
+        scheme, sep, host = origin.partition("://")
+        if scheme not in ("http", "https") or not sep or not host or "/" in host:
+            raise ValueError(f"ONEMAP_CORS_ORIGINS 中的来源无效（应形如 https://host[:port]） / "
+                             f"invalid origin (expected https://host[:port]): {origin!r}")
+    return origins
+
+
 @dataclass(frozen=True)
 class Settings:
     #: Which store: `postgresql+psycopg://…` (PostGIS) or `geopackage:///path.gpkg` (embedded default).
@@ -45,6 +101,15 @@ class Settings:
     warm_up: bool = field(default_factory=lambda: os.environ.get("ONEMAP_WARM_UP", "0").strip() == "1")
     host: str = field(default_factory=lambda: os.environ.get("ONEMAP_HOST", "127.0.0.1"))
     port: int = field(default_factory=lambda: int(os.environ.get("ONEMAP_PORT", "8000")))
+    #: Largest request body (bytes) anywhere but `/packages/sync` (ONEMAP_MAX_BODY_MB, default 16 MB).
+    max_body_bytes: int = field(default_factory=lambda: _megabytes("ONEMAP_MAX_BODY_MB", 16))
+    #: Largest body of `/packages/sync`, a returned package with photos (ONEMAP_MAX_UPLOAD_MB, default 512 MB).
+    max_upload_bytes: int = field(default_factory=lambda: _megabytes("ONEMAP_MAX_UPLOAD_MB", 512))
+    #: Requests per caller (token, else client address) and process (ONEMAP_RATE_LIMIT; None: no limit).
+    rate_limit: RateLimit | None = field(default_factory=_rate_limit)
+    #: Origins that may read cross-origin (ONEMAP_CORS_ORIGINS, comma-separated); ("*",): any origin.
+    cors_origins: tuple[str, ...] = field(
+        default_factory=lambda: parse_cors_origins(os.environ.get("ONEMAP_CORS_ORIGINS", "*")))
 
 
 @cache

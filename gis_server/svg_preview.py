@@ -6,7 +6,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 WIDTH, HEIGHT, PAD = 640, 360, 8
 
@@ -55,7 +55,8 @@ def svg_preview(features: list[dict[str, Any]], *, lat_first: bool = False, geog
         return f"{PAD + (x - x0) * scale:.1f},{HEIGHT - PAD - (y - y0) * scale:.1f}"
 
     shapes = []
-    for fid, kind, pts in parts:
+    for raw_id, kind, pts in parts:
+        fid = escape(raw_id)  # ids are data: text, never markup
         if kind == "point":
             cx, cy = xy(*pts[0]).split(",")
             shapes.append(f'<circle cx="{cx}" cy="{cy}" r="3"><title>{fid}</title></circle>')
@@ -65,7 +66,5 @@ def svg_preview(features: list[dict[str, Any]], *, lat_first: bool = False, geog
             shapes.append(f'<{tag} points="{points}"><title>{fid}</title></{tag}>')
     return Markup(
         f'<svg class="preview" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
-        'role="img" aria-label="要素预览 / preview">'
-        '<style>polyline{fill:none;stroke:#0b4f8a;stroke-width:1.5}polygon{fill:#0b4f8a22;stroke:#0b4f8a}'
-        'circle{fill:#d64545}</style>' + "".join(shapes) + "</svg>"
+        'role="img" aria-label="要素预览 / preview">' + "".join(shapes) + "</svg>"  # styled by static/pages.css
     )

@@ -21,6 +21,9 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 os.environ.setdefault("ONEMAP_TILE_CACHE_DIR", tempfile.mkdtemp(prefix="onemap-test-tiles-"))
 # No background overdue sweeps in tests' servers unless a test turns them on (they would move data versions).
 os.environ.setdefault("ONEMAP_SWEEP_SECONDS", "0")
+# No per-caller rate limit either (a browser session or a schemathesis run is one caller making thousands
+# of requests); tests/security turns it on where it is tested.
+os.environ.setdefault("ONEMAP_RATE_LIMIT", "0")
 DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

@@ -30,7 +30,7 @@ def open_map(page: Any, site: SampleSite, token: str | None = None) -> None:
     if token:
         page.add_init_script(f"sessionStorage.setItem('onemap.token', {token!r})")
     page.goto(f"{site.url}/map")
-    page.wait_for_function("window.onemap && window.onemap.ready === true", timeout=60_000)
+    page.wait_for_function("() => window.onemap && window.onemap.ready === true", timeout=60_000)
     idle(page)
 
 

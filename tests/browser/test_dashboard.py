@@ -98,7 +98,7 @@ def test_an_anonymous_visitor_sees_the_public_figures_without_errors(sample_site
     assert set(summary["collections"]) == public  # of the samples: the expressway events
     assert summary["totals"]["items"] > 0 and summary["totals"]["overdue"] > 0
     _assert_page_shows(shown, summary, ranked, series)
-    opened.wait_for_function("Number(document.getElementById('vehicle-map').dataset.refreshes) >= 1",
+    opened.wait_for_function("() => Number(document.getElementById('vehicle-map').dataset.refreshes) >= 1",
                              timeout=30_000)
     assert watch.problems == []
 
@@ -145,7 +145,7 @@ def test_the_vehicle_map_follows_positions_posted_while_it_is_open(sample_site, 
     [vehicle] = _api(sample_site, "/collections/rt_dg_vehicles/items?limit=1", None)["features"]
     plate = vehicle["properties"]["plate"]
     opened.goto(f"{sample_site.url}/dashboard")
-    opened.wait_for_function("Number(document.getElementById('vehicle-map').dataset.refreshes) >= 1",
+    opened.wait_for_function("() => Number(document.getElementById('vehicle-map').dataset.refreshes) >= 1",
                              timeout=30_000)
     assert not opened.evaluate(_DRAWN_AT, [plate, *FIRST])
     now = datetime.now(UTC)

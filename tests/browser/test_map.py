@@ -66,7 +66,7 @@ def test_the_landing_page_leads_to_the_map_which_loads_without_errors(sample_sit
     opened.goto(f"{sample_site.url}/?f=html")
     opened.click("#open-map")
     opened.wait_for_url(f"{sample_site.url}/map**")
-    opened.wait_for_function("window.onemap && window.onemap.ready === true", timeout=60_000)
+    opened.wait_for_function("() => window.onemap && window.onemap.ready === true", timeout=60_000)
     idle(opened)
     # the layer tree names the public layers by their Chinese titles, grouped by domain; restricted ones are absent
     tree = opened.text_content("#tab-layers")
@@ -184,7 +184,7 @@ def test_filters_by_state_overdue_and_organisation_keep_only_matching_items(
     page.select_option('select[name="organisation"]', organisation)
     page.fill('input[name="from"]', "2025-01-01")  # in its state since 2025-01-01, China time
     page.click(".filters button[type=submit]")
-    page.wait_for_function("document.querySelector('.filters .hint').innerText.includes('匹配')")
+    page.wait_for_function("() => document.querySelector('.filters .hint').innerText.includes('匹配')")
     page.evaluate("() => new Promise((done) => { onemap.map.once('idle', done); onemap.map.triggerRepaint(); })")
     shown = rendered(page, "haz_hazards")
     assert shown and all(f["properties"]["workflow_state"] == "rectifying" and f["properties"]["overdue"] is True
@@ -194,7 +194,7 @@ def test_filters_by_state_overdue_and_organisation_keep_only_matching_items(
                           "AND state_since >= TIMESTAMP('2024-12-31T16:00:00Z')")
     assert {f["id"] for f in shown} <= {f["id"] for f in matching["features"]}
     page.click(".filters button[type=button]")  # clear
-    page.wait_for_function("document.querySelector('.filters .hint').innerText.includes('no filter')")
+    page.wait_for_function("() => document.querySelector('.filters .hint').innerText.includes('no filter')")
     page.evaluate("() => new Promise((done) => { onemap.map.once('idle', done); onemap.map.triggerRepaint(); })")
     assert len({f["properties"]["workflow_state"] for f in rendered(page, "haz_hazards")}) > 1
     page.click('[data-tab="layers"]')
@@ -265,7 +265,7 @@ def test_a_transition_made_in_the_popup_changes_the_feature_colour(browser: Any,
         page.fill('.sign-in input[name="token"]', token)
         with page.expect_navigation():
             page.click(".sign-in button[type=submit]")
-        page.wait_for_function("window.onemap && window.onemap.ready === true", timeout=60_000)
+        page.wait_for_function("() => window.onemap && window.onemap.ready === true", timeout=60_000)
         assert "长春市安全监管员" in page.inner_text("#auth")
         show_only(page, ["haz_hazards"])
         jump(page, lon, lat, 16)

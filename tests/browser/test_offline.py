@@ -84,7 +84,7 @@ def record(page: Any) -> Requests:
 
 
 def wait_ready(page: Any) -> None:
-    page.wait_for_function("window.offline && (window.offline.ready === true || window.offline.error)",
+    page.wait_for_function("() => window.offline && (window.offline.ready === true || window.offline.error)",
                            timeout=READY_TIMEOUT_MS)
     assert page.evaluate("offline.error") is None
     page.evaluate("offline.idle()")

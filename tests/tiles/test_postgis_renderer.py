@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -462,14 +463,17 @@ def test_a_tile_connection_killed_by_the_server_is_replaced_without_an_error(reg
 
 # -- the same renders from a coroutine (the server's cache misses) ---------------------------------------
 def _on_a_loop(renderer, steps):
-    """Run `steps(renderer)` (a coroutine function) on a fresh event loop, closing the async pool after."""
+    """Run `steps(renderer)` (a coroutine function) on a fresh event loop in a thread of its own (this
+    thread may hold another library's loop, e.g. Playwright's in a browser-test worker), closing the
+    async pool after."""
     async def run():
         try:
             return await steps(renderer)
         finally:
             await renderer.aclose()
 
-    return anyio.run(run)
+    with ThreadPoolExecutor(1) as executor:
+        return executor.submit(anyio.run, run).result()
 
 
 def test_render_async_gives_what_render_gives_with_the_budget_loop(registry, renderer, dense):

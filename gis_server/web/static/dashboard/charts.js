@@ -17,6 +17,9 @@ function chart(id) {
 window.addEventListener("resize", () => charts.forEach((c) => c.resize()));
 
 const TEXT = { color: "#d6e2f0" };
+// Tooltips drawn on the canvas: ECharts' HTML tooltips carry inline style attributes, which the
+// pages' Content-Security-Policy (style-src 'self') refuses.
+const RICH = { renderMode: "richText" };
 const AXIS = { axisLabel: TEXT, axisLine: { lineStyle: { color: "#4b6584" } }, splitLine: { lineStyle: { color: "#22364f" } } };
 
 /** Stacked horizontal bars of the open backlog per group: overdue (red) and open within the deadline. */
@@ -34,7 +37,7 @@ function openBacklog(id, groups, label) {
     animation: false,
     grid: { left: 8, right: 16, top: 28, bottom: 8, containLabel: true },
     legend: { textStyle: TEXT, top: 0 },
-    tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+    tooltip: { ...RICH, trigger: "axis", axisPointer: { type: "shadow" } },
     xAxis: { type: "value", minInterval: 1, ...AXIS },
     yAxis: { type: "category", data: groups.map(label).reverse(), ...AXIS, axisLabel: { ...TEXT, interval: 0 } },
     series,
@@ -73,7 +76,7 @@ export function drawOrganisations(rows) {
   chart("chart-organisations").setOption({
     animation: false,
     grid: { left: 8, right: 24, top: 8, bottom: 8, containLabel: true },
-    tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+    tooltip: { ...RICH, trigger: "axis", axisPointer: { type: "shadow" } },
     xAxis: { type: "value", minInterval: 1, ...AXIS },
     yAxis: { type: "category", data: shown.map((row) => row.name).reverse(), ...AXIS },
     series: [{ name: "超期 overdue", type: "bar", itemStyle: { color: COLOURS.overdue },
@@ -87,7 +90,7 @@ export function drawSeries(days) {
     animation: false,
     grid: { left: 8, right: 16, top: 28, bottom: 8, containLabel: true },
     legend: { textStyle: TEXT, top: 0 },
-    tooltip: { trigger: "axis" },
+    tooltip: { ...RICH, trigger: "axis" },
     xAxis: { type: "category", data: days.map((d) => d.day.slice(5)), ...AXIS },
     yAxis: { type: "value", minInterval: 1, ...AXIS },
     series: [
