@@ -100,6 +100,24 @@ class AuditRecord:
         return {**self.payload(), "hash": self.hash}
 
 
+def record_filter(*, after_seq: int | None, since: Any, limit: int | None, newest: bool) -> tuple[str, dict[str, Any]]:
+    """The `WHERE … ORDER BY seq … [LIMIT]` tail of a records query and its parameters (`since` as the
+    store binds timestamps), shared by both stores' trails."""
+    where: list[str] = ["1 = 1"]
+    params: dict[str, Any] = {}
+    if after_seq is not None:
+        where.append("seq > :after")
+        params["after"] = int(after_seq)
+    if since is not None:
+        where.append("at >= :since")
+        params["since"] = since
+    tail = f" WHERE {' AND '.join(where)} ORDER BY seq {'DESC' if newest else 'ASC'}"
+    if limit is not None:
+        tail += " LIMIT :limit"
+        params["limit"] = int(limit)
+    return tail, params
+
+
 def chain_hash(prev_hash: str, payload: dict[str, Any]) -> str:
     return sm3_hex(prev_hash.encode("ascii") + canonical_json(payload).encode("utf-8"))
 

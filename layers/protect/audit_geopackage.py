@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from layers.errors import StoreUnavailable
-from layers.protect.audit_chain import GENESIS, AuditRecord, canonical_json, format_at, parse_at
+from layers.protect.audit_chain import GENESIS, AuditRecord, canonical_json, format_at, parse_at, record_filter
 from layers.protect.errors import AuditError
 from layers.stores.geopackage.engine import reading, writing
 
@@ -75,19 +75,9 @@ class GeoPackageAuditBackend:
 
     def select(self, *, after_seq: int | None = None, since: datetime | None = None, limit: int | None = None,
                newest: bool = False) -> list[AuditRecord]:
-        where: list[str] = ["1 = 1"]
-        params: dict[str, Any] = {}
-        if after_seq is not None:
-            where.append("seq > :after")
-            params["after"] = int(after_seq)
-        if since is not None:
-            where.append("at >= :since")
-            params["since"] = format_at(since)
-        order = "DESC" if newest else "ASC"
-        sql = f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY seq {order}"
-        if limit is not None:
-            sql += " LIMIT :limit"
-            params["limit"] = int(limit)
+        bound = format_at(since) if since is not None else None
+        tail, params = record_filter(after_seq=after_seq, since=bound, limit=limit, newest=newest)
+        sql = _SELECT + tail
         with _translated(), reading(self.store.engine) as conn:
             rows = [_record(row) for row in conn.execute(sa.text(sql), params)]
         return rows[::-1] if newest else rows

@@ -20,7 +20,7 @@ import psycopg.errors
 import sqlalchemy as sa
 
 from layers.errors import StoreUnavailable
-from layers.protect.audit_chain import GENESIS, AuditRecord, canonical_json
+from layers.protect.audit_chain import GENESIS, AuditRecord, canonical_json, record_filter
 from layers.protect.errors import AuditError
 from layers.stores.postgis.support import translate
 
@@ -79,19 +79,8 @@ class PostgisAuditBackend:
 
     def select(self, *, after_seq: int | None = None, since: datetime | None = None, limit: int | None = None,
                newest: bool = False) -> list[AuditRecord]:
-        where: list[str] = ["1 = 1"]
-        params: dict[str, Any] = {}
-        if after_seq is not None:
-            where.append("seq > :after")
-            params["after"] = int(after_seq)
-        if since is not None:
-            where.append("at >= :since")
-            params["since"] = since
-        order = "DESC" if newest else "ASC"
-        sql = f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY seq {order}"
-        if limit is not None:
-            sql += " LIMIT :limit"
-            params["limit"] = int(limit)
+        tail, params = record_filter(after_seq=after_seq, since=since, limit=limit, newest=newest)
+        sql = _SELECT + tail
         with _translated(), self.read_engine.connect() as conn:
             rows = [_record(row) for row in conn.execute(sa.text(sql), params)]
         return rows[::-1] if newest else rows
