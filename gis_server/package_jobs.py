@@ -77,13 +77,19 @@ class JobBoard:
     def get(self, job_id: str) -> Job | None:
         if not all(c in "0123456789abcdef" for c in job_id) or len(job_id) != 24:
             return None
+        job = self._read(job_id)
+        if job is not None and job.status in ("queued", "running") and not self._alive(job):
+            # read again: the build may have finished (and saved its last status) since the first read
+            job = self._read(job_id)
+            if job is not None and job.status in ("queued", "running"):
+                job.status = "interrupted"
+        return job
+
+    def _read(self, job_id: str) -> Job | None:
         try:
-            job = Job(**orjson.loads(self._status_path(job_id).read_bytes()))
+            return Job(**orjson.loads(self._status_path(job_id).read_bytes()))
         except (OSError, ValueError, TypeError):
             return None
-        if job.status in ("queued", "running") and not self._alive(job):
-            job.status = "interrupted"
-        return job
 
     def _alive(self, job: Job) -> bool:
         thread = self._threads.get(job.id)

@@ -82,13 +82,19 @@ export class ChartView {
       this.report);
   }
 
+  /** The chart style for the current palette and mariner settings, then the unsafe-water overlay. A load
+   * overtaken by a newer one (the palette or the safety depth changed meanwhile) stops where it is, so a
+   * slow answer never replaces what the newer settings asked for. */
   async load() {
+    const ticket = this.loadTicket = (this.loadTicket || 0) + 1;
     try {
       const style = await api(this.styleUrl());
+      if (ticket !== this.loadTicket) return;
       this.map.setStyle(style, {diff: this.active});
       this.active = true;
       await styleReady(this.map);
-      await this.overlay();
+      if (ticket !== this.loadTicket) return;
+      await this.overlay(ticket);
     } catch (error) {
       toast(`航道图样式读取失败：${problemText(error)}`, "error");
     }
@@ -105,17 +111,19 @@ export class ChartView {
     await this.load();
   }
 
-  /** Unsafe depth areas and bridge clearances for the safety depth, now. */
-  async overlay() {
+  /** Unsafe depth areas and bridge clearances for the safety depth, now (dropped if `ticket`'s load was
+   * overtaken meanwhile). */
+  async overlay(ticket = this.loadTicket) {
     const params = new URLSearchParams({draft: String(this.safetyDepth)});
     if (this.airDraft) params.set("air_draft", String(this.airDraft));
     let report;
     try {
       report = await api(`/enc/safety?${params}`);
     } catch (error) {
-      fill(this.report, h("p", {class: "error"}, problemText(error)));
+      if (ticket === this.loadTicket) fill(this.report, h("p", {class: "error"}, problemText(error)));
       return;
     }
+    if (ticket !== this.loadTicket) return;
     const bridges = {type: "FeatureCollection", features: report.bridges.map((b) => ({type: "Feature",
       geometry: {type: "Point", coordinates: b.location}, properties: {label: `净空 ${b.vertical_clearance_m} m`,
         safe: b.safe}}))};
