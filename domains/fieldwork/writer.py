@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 import tempfile
 from contextlib import closing
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ from domains.fieldwork.layout import (
     VERSION_COLUMN,
 )
 from domains.workflow.actor import Actor
+from layers.io.exporter import gdal_column, object_array
 from layers.model import FieldType, LayerDefinition
 from layers.workflow import STATE_FIELD, WorkflowTransition
 
@@ -64,12 +65,6 @@ def write_field_gpkg(items: FieldItems, path: Path | str, *, package_id: str, ac
     return {"user": actor.name, "items": items.count, "layers": [group.layer.id for group in items.layers]}
 
 
-def _objects(values: list[Any]) -> np.ndarray:
-    array = np.empty(len(values), dtype=object)
-    array[:] = values
-    return array
-
-
 def _write_table(path: Path, table: str, columns: dict[str, np.ndarray], masks: dict[str, np.ndarray] | None = None,
                  **options: Any) -> None:
     names = list(columns)
@@ -80,15 +75,15 @@ def _write_table(path: Path, table: str, columns: dict[str, np.ndarray], masks: 
 
 def _write_package_table(path: Path, items: FieldItems, package_id: str, actor: Actor) -> None:
     columns = {
-        "package_id": _objects([package_id]),
+        "package_id": object_array([package_id]),
         "format_version": np.array([FORMAT_VERSION], dtype=np.int64),
-        "user": _objects([actor.name]),
-        "display_name": _objects([actor.display_name]),
-        "organisation": _objects([actor.organisation]),
-        "roles": _objects([orjson.dumps(sorted(actor.roles)).decode()]),
+        "user": object_array([actor.name]),
+        "display_name": object_array([actor.display_name]),
+        "organisation": object_array([actor.organisation]),
+        "roles": object_array([orjson.dumps(sorted(actor.roles)).decode()]),
         "built_at": np.array([_utc_naive(items.built_at)], dtype="datetime64[ms]"),
-        "server_instance": _objects([items.instance_id]),
-        "layers": _objects([orjson.dumps([group.layer.id for group in items.layers]).decode()]),
+        "server_instance": object_array([items.instance_id]),
+        "layers": object_array([orjson.dumps([group.layer.id for group in items.layers]).decode()]),
     }
     _write_table(path, PACKAGE_TABLE, columns, gdal_tz_offsets={"built_at": np.array([UTC_OFFSET])},
                  layer_options={"FID": "id"})
@@ -108,34 +103,17 @@ def _write_items(path: Path, group: LayerItems) -> None:
     offsets: dict[str, np.ndarray] = {}
     for spec in layer.fields:
         values = [item.properties.get(spec.name) for item in rows]
-        columns[spec.name], mask = _column(spec.type, values)
+        columns[spec.name], mask = gdal_column(spec.type, values)
         if mask is not None:
             masks[spec.name] = mask
         if spec.type is FieldType.DATETIME:
             offsets[spec.name] = np.full(len(rows), UTC_OFFSET, dtype=np.int64)
     columns[VERSION_COLUMN] = np.array([item.version for item in rows], dtype=np.int64)
-    geometry = shapely.to_wkb(_objects([item.geometry for item in rows]))
+    geometry = shapely.to_wkb(object_array([item.geometry for item in rows]))
     _write_table(path, layer.id, columns, masks, geometry=geometry, geometry_type=layer.geometry_type.value,
                  crs=CRS, promote_to_multi=layer.geometry_type.value.startswith("Multi"),
                  gdal_tz_offsets=offsets, layer_options={"FID": FID_COLUMN},
                  layer_metadata={"title_zh": layer.title_zh, "title_en": layer.title_en})
-
-
-def _column(kind: FieldType, values: list[Any]) -> tuple[np.ndarray, np.ndarray | None]:
-    nulls = np.array([value is None for value in values], dtype=bool)
-    if kind is FieldType.STRING:
-        return _objects([None if v is None else str(v) for v in values]), None
-    if kind is FieldType.INTEGER:
-        return np.array([0 if v is None else int(v) for v in values], dtype=np.int64), nulls
-    if kind is FieldType.NUMBER:
-        return np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64), None
-    if kind is FieldType.BOOLEAN:
-        return np.array([bool(v) for v in values], dtype=bool), nulls
-    if kind is FieldType.DATE:
-        days = [None if v is None else (v.isoformat()[:10] if isinstance(v, date) else str(v)[:10]) for v in values]
-        return np.array(days, dtype="datetime64[D]"), None
-    stamps = [None if v is None else _utc_naive(v) for v in values]
-    return np.array(stamps, dtype="datetime64[ms]"), None
 
 
 def _write_transitions(path: Path, items: FieldItems) -> None:
@@ -148,17 +126,18 @@ def _write_transitions(path: Path, items: FieldItems) -> None:
         return state.name_zh if state else None
 
     columns = {
-        "layer": _objects([layer.id for layer, _, _ in rows_layer]),
+        "layer": object_array([layer.id for layer, _, _ in rows_layer]),
         "fid": np.array([item.fid for _, item, _ in rows_layer], dtype=np.int64),
-        "state": _objects([item.properties.get(STATE_FIELD) for _, item, _ in rows_layer]),
-        "state_name_zh": _objects([states(layer, item.properties.get(STATE_FIELD)) for layer, item, _ in rows_layer]),
-        "transition": _objects([t.id for _, _, t in rows_layer]),
-        "name_zh": _objects([t.name_zh for _, _, t in rows_layer]),
-        "name_en": _objects([t.name_en for _, _, t in rows_layer]),
-        "to_state": _objects([t.to for _, _, t in rows_layer]),
-        "to_state_name_zh": _objects([states(layer, t.to) for layer, _, t in rows_layer]),
-        "requires": _objects([orjson.dumps(list(t.requires)).decode() for _, _, t in rows_layer]),
-        "attachments": _objects([orjson.dumps(list(t.attachments)).decode() for _, _, t in rows_layer]),
+        "state": object_array([item.properties.get(STATE_FIELD) for _, item, _ in rows_layer]),
+        "state_name_zh": object_array([states(layer, item.properties.get(STATE_FIELD))
+                                       for layer, item, _ in rows_layer]),
+        "transition": object_array([t.id for _, _, t in rows_layer]),
+        "name_zh": object_array([t.name_zh for _, _, t in rows_layer]),
+        "name_en": object_array([t.name_en for _, _, t in rows_layer]),
+        "to_state": object_array([t.to for _, _, t in rows_layer]),
+        "to_state_name_zh": object_array([states(layer, t.to) for layer, _, t in rows_layer]),
+        "requires": object_array([orjson.dumps(list(t.requires)).decode() for _, _, t in rows_layer]),
+        "attachments": object_array([orjson.dumps(list(t.attachments)).decode() for _, _, t in rows_layer]),
         "comment_required": np.array([t.comment_required for _, _, t in rows_layer], dtype=bool),
     }
     _write_table(path, TRANSITIONS_TABLE, columns, layer_options={"FID": "id"})  # `fid` names the item here

@@ -193,7 +193,7 @@ def _write_batch(target: Path, batch: list[StoredFeature], layer: LayerDefinitio
     offsets: dict[str, np.ndarray] = {}
     for spec, out_name in zip(layer.fields, fields, strict=True):
         values = [f.properties.get(spec.name) for f in batch]
-        array, mask = _column(spec.type, values, text_times)
+        array, mask = gdal_column(spec.type, values, text_times)
         data.append(array)
         masks.append(mask)
         if spec.type is FieldType.DATETIME and not text_times:
@@ -206,10 +206,12 @@ def _write_batch(target: Path, batch: list[StoredFeature], layer: LayerDefinitio
         raise ExportError(f"写出文件失败 / cannot write {target.name}: {exc}", parameter="out") from exc
 
 
-def _column(kind: FieldType, values: Sequence[Any], text_times: bool) -> tuple[np.ndarray, np.ndarray | None]:
+def gdal_column(kind: FieldType, values: Sequence[Any],
+                text_times: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+    """One field's values as the array (and null mask) pyogrio writes; `text_times`: dates and times as ISO text."""
     nulls = np.array([v is None for v in values], dtype=bool)
     if kind is FieldType.STRING:
-        return _object_array([None if v is None else str(v) for v in values]), None
+        return object_array([None if v is None else str(v) for v in values]), None
     if kind is FieldType.INTEGER:
         return np.array([0 if v is None else int(v) for v in values], dtype=np.int64), nulls
     if kind is FieldType.NUMBER:
@@ -218,9 +220,9 @@ def _column(kind: FieldType, values: Sequence[Any], text_times: bool) -> tuple[n
         return np.array([bool(v) for v in values], dtype=bool), nulls
     if kind is FieldType.DATE:
         days = [None if v is None else _iso(v)[:10] for v in values]
-        return (_object_array(days), None) if text_times else (np.array(days, dtype="datetime64[D]"), None)
+        return (object_array(days), None) if text_times else (np.array(days, dtype="datetime64[D]"), None)
     if text_times:
-        return _object_array([None if v is None else _iso(v) for v in values]), None
+        return object_array([None if v is None else _iso(v) for v in values]), None
     stamps = pd.to_datetime(pd.Series(values, dtype=object), utc=True, format="ISO8601")
     return stamps.dt.tz_localize(None).to_numpy(dtype="datetime64[ms]"), None
 
@@ -231,7 +233,7 @@ def _iso(value: Any) -> str:
     return str(value)
 
 
-def _object_array(values: list[Any]) -> np.ndarray:
+def object_array(values: list[Any]) -> np.ndarray:
     result = np.empty(len(values), dtype=object)
     result[:] = values
     return result
