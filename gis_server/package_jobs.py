@@ -115,6 +115,13 @@ class JobBoard:
         temporary.write_bytes(orjson.dumps(asdict(job)))
         os.replace(temporary, path)
 
+    def _reusable(self, job_id: str) -> Job | None:
+        """The job with this id if it is queued, running, or done with its file still there."""
+        existing = self.get(job_id)
+        if existing is None or existing.status not in ("queued", "running", "done"):
+            return None
+        return existing if existing.status != "done" or self.file_path(existing).exists() else None
+
     def submit(self, request: BuildRequest, versions: dict[str, int], requested_by: str, area_text: str,
                database_url: str) -> tuple[Job, bool]:
         """The job building `request` — existing (False) or new and started (True)."""
@@ -122,10 +129,9 @@ class JobBoard:
         personal = f"|fieldwork:{request.package_id}" if request.fieldwork is not None else ""
         job_id = hashlib.blake2b((job_description(request, versions) + personal).encode(), digest_size=12).hexdigest()
         with self._lock:
-            existing = self.get(job_id)
-            if existing is not None and existing.status in ("queued", "running", "done"):
-                if existing.status != "done" or self.file_path(existing).exists():
-                    return existing, False
+            existing = self._reusable(job_id)
+            if existing is not None:
+                return existing, False
             job = Job(id=job_id, kind="package", format=request.fmt, status="queued", requested_by=requested_by,
                       requested_at=time.time(), area=area_text, zooms=list(request.zooms),
                       layers=[layer.id for layer in request.layers], pid=os.getpid())
@@ -171,10 +177,9 @@ class JobBoard:
         key = f"patch|{base.id}|{sorted(versions.items())}"
         job_id = hashlib.blake2b(key.encode(), digest_size=12).hexdigest()
         with self._lock:
-            existing = self.get(job_id)
-            if existing is not None and existing.status in ("queued", "running", "done"):
-                if existing.status != "done" or self.file_path(existing).exists():
-                    return existing, False
+            existing = self._reusable(job_id)
+            if existing is not None:
+                return existing, False
             job = Job(id=job_id, kind="patch", format=base.format, status="queued", requested_by=requested_by,
                       requested_at=time.time(), area=base.area, zooms=base.zooms, layers=base.layers,
                       pid=os.getpid(), base=base.id)
