@@ -44,8 +44,10 @@ def version() -> str:
 
 
 def run(base_url: str, paths: list[str], mode: str, workdir: Path, *, connections: int = 32, threads: int = 1,
-        duration: float = 10.0, encoding: str = "gzip", timeout: float = 120.0, label: str = "run") -> dict[str, Any]:
-    """One wrk run over `paths` against `base_url`; `duration` is the cap in `once` mode."""
+        duration: float = 10.0, encoding: str = "gzip", timeout: float = 120.0, label: str = "run",
+        headers: dict[str, str] | None = None) -> dict[str, Any]:
+    """One wrk run over `paths` against `base_url`; `duration` is the cap in `once` mode; `headers` are
+    sent with every request (e.g. `Authorization`)."""
     if mode not in ("loop", "distinct", "once"):
         raise ValueError(f"unknown mode {mode!r}")
     if not paths:
@@ -54,7 +56,8 @@ def run(base_url: str, paths: list[str], mode: str, workdir: Path, *, connection
     list_file = workdir / f"paths-{label}.txt"
     list_file.write_text("\n".join(paths) + "\n", encoding="utf-8")
     command = [require_wrk(), "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(duration))}s",
-               "--timeout", f"{round(timeout)}s", "-s", str(SCRIPT), base_url, "--",
+               "--timeout", f"{round(timeout)}s", "-s", str(SCRIPT),
+               *(arg for name, value in (headers or {}).items() for arg in ("-H", f"{name}: {value}")), base_url, "--",
                str(list_file), mode, str(threads), encoding]
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -32,9 +32,13 @@ from shapely.geometry import MultiLineString, MultiPoint, MultiPolygon
 from enc_chart import naming
 from enc_chart.catalogue import attribute, object_class
 from enc_chart.titles import ATTRIBUTE_ZH, CLASS_ZH
+from layers.access.rules import AccessRules
 from layers.model import IDENTIFIER, FieldSpec, FieldType, GeometryType, LayerDefinition, TileSettings
 
 log = logging.getLogger(__name__)
+
+#: Navigation charts are published to everyone: anonymous callers read them in every mode.
+CHART_ACCESS = AccessRules(public=True)
 
 DOMAIN = "waterway"
 WORLD = (-180.0, -90.0, 180.0, 90.0)
@@ -124,7 +128,7 @@ def class_layer(layer_id: str, acronym: str, primitive: str | None, main: bool, 
         description_zh=f"电子航道图物标类 {acronym}（{name_en}，S-57/Inland ENC 代码 {known.code if known else '?'}），"
                        "由导入的海图单元生成 / ENC object class from imported cells",
         geometry_type=GEOMETRY[primitive], fields=fields, valid_extent=WORLD, tiles=CHART_TILES,
-        keywords=("电子航道图", "ENC", "S-57", acronym))
+        keywords=("电子航道图", "ENC", "S-57", acronym), access=CHART_ACCESS)
 
 
 def cells_layer() -> LayerDefinition:
@@ -134,7 +138,7 @@ def cells_layer() -> LayerDefinition:
         id=CELLS_LAYER, title_zh="海图单元", title_en="ENC cells (DSID)", domain=DOMAIN,
         catalogue_code="JL-JT-HD-ENC-00000", geometry_type=GeometryType.MULTIPOLYGON, valid_extent=WORLD,
         description_zh="已导入的电子航道图单元：版次、更新号、发布日期、覆盖范围 / imported ENC cells",
-        keywords=("电子航道图", "ENC", "S-57", "DSID"),
+        keywords=("电子航道图", "ENC", "S-57", "DSID"), access=CHART_ACCESS,
         fields=(*PROVENANCE[:4],
                 spec(name="cell_edition_date", type=FieldType.DATE, title_zh="版次日期",
                      title_en="Edition date (UADT)"),
@@ -155,10 +159,11 @@ def extended(existing: LayerDefinition, new: LayerDefinition) -> LayerDefinition
     have = set(existing.field_names)
     added = tuple(spec for spec in new.fields if spec.name not in have)
     tiles = new.tiles if existing.tiles == TileSettings() else existing.tiles
-    if not added and tiles == existing.tiles:
+    access = new.access if existing.access == AccessRules() else existing.access
+    if not added and tiles == existing.tiles and access == existing.access:
         return existing
     return LayerDefinition.model_validate({**existing.model_dump(), "fields": existing.fields + added,
-                                           "tiles": tiles.model_dump()})
+                                           "tiles": tiles.model_dump(), "access": access.model_dump()})
 
 
 def coverage(layers: dict[str, gpd.GeoDataFrame]) -> MultiPolygon:

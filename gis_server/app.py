@@ -12,15 +12,20 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 
 from gis_server import problems
+from gis_server.access_policy import make_policy
 from gis_server.cors import CorsPolicy
 from gis_server.hardening import HardeningMiddleware
+from gis_server.identity import bind as bind_identity
+from gis_server.identity import unbind as unbind_identity
 from gis_server.items_fastpath import ItemsFastPath
 from gis_server.page_cache import PageCache
 from gis_server.routers import (
     admin,
+    auth,
     collections,
     dashboard,
     enc,
+    identity_admin,
     items,
     landing,
     linear_referencing,
@@ -60,7 +65,9 @@ def create_app(settings: Settings | None = None, store: FeatureStore | None = No
         templates = Jinja2Templates(directory=str(TEMPLATES))
         app.state.settings = settings
         pages = PageCache(opened)
-        app.state.services = Services(settings, opened, registry, templates, pages)
+        app.state.services = Services(settings, opened, registry, templates, pages,
+                                      make_policy(settings, opened, registry))
+        app.state.identity = identity = bind_identity(settings, opened)
         sweeper = start_sweeper(settings, registry)
         try:
             if settings.warm_up:
@@ -68,6 +75,7 @@ def create_app(settings: Settings | None = None, store: FeatureStore | None = No
             yield
         finally:
             await stop_sweeper(sweeper)
+            unbind_identity(identity)
             await close_async_tiles(app)
             close_tile_service(app)
             pages.close()
@@ -94,6 +102,6 @@ def create_app(settings: Settings | None = None, store: FeatureStore | None = No
     # Outermost, in front of the fast paths: limits, security headers, CORS allow-list, no stack traces.
     app.add_middleware(HardeningMiddleware, settings=settings)
     for module in (landing, collections, items, tiles, styles, transactions, admin, enc, linear_referencing, network,
-                   workflow, supervision, positions, web_assets, webmap, dashboard, packages):
+                   workflow, supervision, positions, web_assets, webmap, dashboard, packages, auth, identity_admin):
         app.include_router(module.router)
     return app

@@ -109,7 +109,11 @@ def queryables_document(base: str, layer: LayerDefinition, *, schema_only: bool 
     if layer.temporal_field:
         properties[layer.temporal_field] = {"x-ogc-role": "primary-instant"}
     for spec in layer.fields:
+        if not schema_only and (spec.masked or spec.secret):
+            continue  # masked and encrypted values cannot be filtered on
         properties[spec.name] = {**properties.get(spec.name, {}), **field_schema(spec)}
+        if spec.masked:
+            properties[spec.name]["x-onemap-masked"] = True
     doc: dict[str, Any] = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": url,

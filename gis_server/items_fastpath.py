@@ -83,8 +83,9 @@ def _page_request(scope: Scope, layer_id: str) -> _PageRequest | None:
         principal = authenticate(request.headers.get("authorization"), services.settings)
     except ApiProblem:
         return None
-    layer = services.registry.get_quick(layer_id)  # a revision read only after a write
-    if not layer.may_read(principal.roles):
+    # a revision read only after a write; the caller's view of the layer (None: the app refuses)
+    layer = services.access.view(services.registry.get_quick(layer_id), principal).layer
+    if layer is None:
         return None
     if output_format(request.query_params, request.headers.get("accept")) != "json":
         return None

@@ -19,7 +19,8 @@ from typing import Any
 
 from domains.framework.discovery import discover_domains
 from domains.workflow.actor import Actor
-from gis_server.security import Principal
+from layers.access.principal import Access, Principal
+from layers.access.view import AccessPolicy
 from layers.errors import LayerNotFound
 from layers.model import LayerDefinition
 from layers.registry import LayerRegistry
@@ -50,14 +51,14 @@ def is_chart(layer: LayerDefinition) -> bool:
     return layer.id.startswith(CHART_PREFIX)
 
 
-def may_create(layer: LayerDefinition, roles: frozenset[str]) -> bool:
-    """Whether a caller with `roles` may add items (the workflow engine's rule for workflow layers)."""
-    if layer.workflow is None:
-        return layer.may_write(roles)
-    return Actor(name="map", roles=roles).may_create(layer)
+def may_create(layer: LayerDefinition, policy: AccessPolicy, principal: Principal) -> bool:
+    """Whether the caller may add items (the workflow engine's rule for workflow layers)."""
+    if layer.workflow is None or not principal.key_allows(layer.id, Access.WRITE):
+        return policy.may_write(layer, principal)
+    return Actor(name="map", roles=principal.roles).may_create(layer)
 
 
-def layer_entry(layer: LayerDefinition, roles: frozenset[str]) -> dict[str, Any]:
+def layer_entry(layer: LayerDefinition, policy: AccessPolicy, principal: Principal) -> dict[str, Any]:
     """One layer of the tree: names, geometry, zooms, workflow states, whether it starts visible and
     whether the caller may add items to it."""
     spec = layer.workflow
@@ -71,7 +72,7 @@ def layer_entry(layer: LayerDefinition, roles: frozenset[str]) -> dict[str, Any]
         "chart": is_chart(layer),
         "visible": not is_chart(layer) and layer.id not in OFF_AT_START,
         "temporal_field": layer.temporal_field,
-        "may_create": may_create(layer, roles),
+        "may_create": may_create(layer, policy, principal),
         "workflow": None if spec is None else {
             "states": [{"id": s.id, "name_zh": s.name_zh, "name_en": s.name_en, "terminal": s.terminal}
                        for s in spec.states],
@@ -79,7 +80,7 @@ def layer_entry(layer: LayerDefinition, roles: frozenset[str]) -> dict[str, Any]
     }
 
 
-def layer_tree(layers: list[LayerDefinition], roles: frozenset[str]) -> list[dict[str, Any]]:
+def layer_tree(layers: list[LayerDefinition], policy: AccessPolicy, principal: Principal) -> list[dict[str, Any]]:
     """Readable layers grouped by domain, domains in their declared order, layers in registry order."""
     groups: dict[str, dict[str, Any]] = {}
     for domain in discover_domains():
@@ -91,7 +92,7 @@ def layer_tree(layers: list[LayerDefinition], roles: frozenset[str]) -> list[dic
             zh, en = EXTRA_DOMAINS.get(layer.domain, (layer.domain, layer.domain))
             group = groups[layer.domain] = {"id": layer.domain, "title_zh": zh, "title_en": en, "base": False,
                                             "layers": []}
-        group["layers"].append(layer_entry(layer, roles))
+        group["layers"].append(layer_entry(layer, policy, principal))
     return [group for group in groups.values() if group["layers"]]
 
 
@@ -113,9 +114,10 @@ def caller_json(principal: Principal) -> dict[str, Any]:
             "anonymous": principal.is_anonymous}
 
 
-def map_config(store: FeatureStore, registry: LayerRegistry, principal: Principal) -> dict[str, Any]:
+def map_config(store: FeatureStore, registry: LayerRegistry, policy: AccessPolicy,
+               principal: Principal) -> dict[str, Any]:
     """The map's configuration for this caller (only layers the caller may read are named)."""
-    readable = [layer for layer in registry.all() if layer.may_read(principal.roles)]
+    readable = [layer for layer in registry.all() if policy.may_read(layer, principal)]
     ids = {layer.id for layer in readable}
     key = tianditu_key()
     return {
@@ -127,6 +129,6 @@ def map_config(store: FeatureStore, registry: LayerRegistry, principal: Principa
         "chart": {"available": any(is_chart(layer) for layer in readable),
                   "bounds": _bounds(store, registry, tuple(i for i in CHART_VIEW_LAYERS if i in ids))},
         "tianditu": None if key is None else {"key": key},
-        "domains": layer_tree(readable, principal.roles),
+        "domains": layer_tree(readable, policy, principal),
         "style": "/styles/onemap",
     }

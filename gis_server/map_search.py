@@ -25,6 +25,8 @@ import shapely
 from shapely.geometry import shape
 
 from domains.base.linear_ref import MalformedReference, format_reference, parse_reference, road_index
+from layers.access.principal import Principal
+from layers.access.view import AccessPolicy
 from layers.errors import InvalidQuery, LayerNotFound
 from layers.filters.parse import parse_filter
 from layers.model import FieldType, LayerDefinition
@@ -61,8 +63,9 @@ def search_fields(layer: LayerDefinition) -> SearchFields | None:
     if layer.id in SKIPPED_LAYERS or not strings:
         return None
     own_code = next((name for name in strings if name.endswith("_code") and name not in NOT_OWN_CODES), None)
-    searched = [name for name in strings
-                if name in NAME_FIELDS or name in PLATE_FIELDS or name.endswith("_no") or name == own_code]
+    clear = {f.name for f in layer.fields if not (f.masked or f.secret)}  # masked values are not searched
+    searched = [name for name in strings if name in clear and (
+        name in NAME_FIELDS or name in PLATE_FIELDS or name.endswith("_no") or name == own_code)]
     if not searched:
         return None
     titles = [name for name in NAME_FIELDS if name in strings]
@@ -145,7 +148,8 @@ class NoSuchStake(Exception):
     """A well-formed road reference that is not on the stored roads (unknown route, stake outside it)."""
 
 
-def _reference(registry: LayerRegistry, roles: frozenset[str], text: str) -> dict[str, Any] | None:
+def _reference(registry: LayerRegistry, policy: AccessPolicy, principal: Principal, text: str
+               ) -> dict[str, Any] | None:
     try:
         route, stake = parse_reference(text, parameter="q")
     except MalformedReference:
@@ -154,7 +158,7 @@ def _reference(registry: LayerRegistry, roles: frozenset[str], text: str) -> dic
         roads = registry.get("roads")
     except LayerNotFound:
         return None
-    if not roads.may_read(roles):
+    if not policy.may_read(roads, principal):
         return None
     try:
         lon, lat = road_index(registry).locate(route, stake)
@@ -191,21 +195,23 @@ def clean_query(raw: str | None) -> str:
     return text
 
 
-def search(store: FeatureStore, registry: LayerRegistry, roles: frozenset[str], text: str
+def search(store: FeatureStore, registry: LayerRegistry, policy: AccessPolicy, principal: Principal, text: str
            ) -> tuple[list[dict[str, Any]], str | None]:
-    """Places matching `text` among the layers a caller with `roles` may read, best first, and a
-    message when the text is a road reference that is not on the roads."""
+    """Places matching `text` among the caller's views of the layers they may read (their rows, their
+    fields, masked values neither searched nor shown in clear), best first, and a message when the
+    text is a road reference that is not on the roads."""
     try:
-        hit = _reference(registry, roles, text) or _coordinate(text)
+        hit = _reference(registry, policy, principal, text) or _coordinate(text)
     except NoSuchStake as exc:
         return [], str(exc)
     if hit is not None:
         return [hit], None
     forms = patterns(text)
     ranked: list[tuple[int, int, dict[str, Any]]] = []
-    for order, layer in enumerate(registry.all()):
-        fields = search_fields(layer)
-        if fields is None or not layer.may_read(roles):
+    for order, declared in enumerate(registry.all()):
+        layer = policy.view(declared, principal).layer
+        fields = None if layer is None else search_fields(layer)
+        if layer is None or fields is None:
             continue
         ranked += [(rank, order, hit) for rank, hit in _layer_results(store, layer, fields, forms)]
     ranked.sort(key=lambda item: (item[0], item[1]))

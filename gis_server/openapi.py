@@ -9,6 +9,7 @@ from typing import Any
 from gis_server.documents import SERVICE_DESCRIPTION, SERVICE_TITLE
 from gis_server.links import GEOJSON, HTML, JSON, OPENAPI_JSON, SCHEMA_JSON
 from gis_server.openapi_enc import enc_paths
+from gis_server.openapi_identity import identity_paths
 from gis_server.openapi_network import network_paths
 from gis_server.openapi_packages import package_paths
 from gis_server.openapi_pages import page_paths
@@ -218,6 +219,29 @@ def _layer_paths(layer: LayerDefinition) -> dict[str, Any]:
     }
 
 
+_METHODS = ("get", "put", "post", "patch", "delete", "head")
+
+
+def _hardening_responses(paths: dict[str, Any]) -> None:
+    """What every operation may answer because of the platform around it (`gis_server.hardening`,
+    `security`): 401 for a token that is not valid, 429 past the caller's rate, and 413 for a body over
+    the limit."""
+    limited = {**_problem("请求过于频繁 / too many requests"),
+               "headers": {"Retry-After": {"description": "可重试的秒数 / seconds until a retry may succeed",
+                                           "schema": {"type": "integer", "minimum": 1}}}}
+    for item in paths.values():
+        for method in _METHODS:
+            operation = item.get(method)
+            if operation is None:
+                continue
+            responses = operation.setdefault("responses", {})
+            responses.setdefault("401", _problem("令牌无效 / invalid token"))
+            given = responses.get("429", {})
+            responses["429"] = {**limited, **given, "headers": {**limited["headers"], **given.get("headers", {})}}
+            if "requestBody" in operation:
+                responses.setdefault("413", _problem("请求体过大 / payload too large"))
+
+
 def build_openapi(base: str, layers: list[LayerDefinition]) -> dict[str, Any]:
     schemas = dict(COMPONENT_SCHEMAS)
     paths: dict[str, Any] = {
@@ -246,6 +270,8 @@ def build_openapi(base: str, layers: list[LayerDefinition]) -> dict[str, Any]:
     paths.update(position_paths())
     paths.update(page_paths())
     paths.update(package_paths())
+    paths.update(identity_paths())
+    _hardening_responses(paths)
     return {
         "openapi": "3.0.3",
         "info": {"title": SERVICE_TITLE, "description": SERVICE_DESCRIPTION, "version": "1.0.0",

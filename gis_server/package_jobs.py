@@ -12,10 +12,12 @@ processes); a job found `running` whose process is gone is reported as `interrup
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import os
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from typing import Any
 import orjson
 
 from gis_server.settings import DEFAULT_DATA_DIR
+from layers.model import LayerDefinition
 from tiles.packages.build import BuildReport, BuildRequest, build_package, job_description
 from tiles.packages.inspect import read_manifest
 from tiles.packages.update import build_patch
@@ -138,7 +141,8 @@ class JobBoard:
             self.save(job)
             out = self.file_path(job)
             build = replace(request, out=out, builder=requested_by)
-            thread = threading.Thread(target=self._run, args=(job, build, database_url),
+            # the build runs as the caller (audit trail): the thread carries a copy of this context
+            thread = threading.Thread(target=contextvars.copy_context().run, args=(self._run, job, build, database_url),
                                       name=f"onemap-package-{job_id}", daemon=True)
             self._threads[job_id] = thread
             thread.start()
@@ -172,8 +176,9 @@ class JobBoard:
         self.save(job)
 
     def submit_patch(self, base: Job, versions: dict[str, int], requested_by: str,
-                     database_url: str) -> tuple[Job, bool]:
-        """The job making the patch of `base` up to the layers' current `versions` (existing or new)."""
+                     database_url: str, layers: Sequence[LayerDefinition] | None = None) -> tuple[Job, bool]:
+        """The job making the patch of `base` up to the layers' current `versions` (existing or new),
+        rendered with `layers` (the requester's views of the package's layers) when given."""
         key = f"patch|{base.id}|{sorted(versions.items())}"
         job_id = hashlib.blake2b(key.encode(), digest_size=12).hexdigest()
         with self._lock:
@@ -184,17 +189,19 @@ class JobBoard:
                       requested_at=time.time(), area=base.area, zooms=base.zooms, layers=base.layers,
                       pid=os.getpid(), base=base.id)
             self.save(job)
-            thread = threading.Thread(target=self._run_patch, args=(job, self.file_path(base), database_url),
+            thread = threading.Thread(target=contextvars.copy_context().run,
+                                      args=(self._run_patch, job, self.file_path(base), database_url, layers),
                                       name=f"onemap-patch-{job_id}", daemon=True)
             self._threads[job_id] = thread
             thread.start()
             return job, True
 
-    def _run_patch(self, job: Job, base_file: Path, database_url: str) -> None:
+    def _run_patch(self, job: Job, base_file: Path, database_url: str,
+                   layers: Sequence[LayerDefinition] | None = None) -> None:
         job.status = "running"
         self.save(job)
         try:
-            report = build_patch(base_file, database_url, self.file_path(job))
+            report = build_patch(base_file, database_url, self.file_path(job), layers=layers)
             job.status, job.manifest = "done", asdict(read_manifest(self.file_path(job)))
             job.total_tiles = job.done_tiles = report.candidates
             job.extra = {"changed": report.changed, "deleted": report.deleted, "result": asdict(report.result)}

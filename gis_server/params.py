@@ -159,7 +159,7 @@ def parse_sortby(value: str | None, layer: LayerDefinition) -> tuple[SortKey, ..
     if value is None or value.strip() == "":
         return ()
     keys = []
-    sortable = {*layer.field_names, "id"}
+    sortable = {*(f.name for f in layer.fields if not (f.masked or f.secret)), "id"}
     for raw in value.split(","):
         token = raw.strip()
         ascending = not token.startswith("-")
@@ -205,6 +205,9 @@ def items_query(params: QueryParams, layer: LayerDefinition) -> tuple[FeatureQue
     equals = []
     for spec in layer.fields:
         if spec.name in params:
+            if spec.masked or spec.secret:
+                raise InvalidQuery(f"字段 {spec.name} 已脱敏或加密，不能用于过滤 / field {spec.name!r} is masked or "
+                                   "encrypted and cannot be used in a filter", parameter=spec.name)
             try:
                 equals.append((spec.name, coerce_value(spec, params[spec.name])))
             except Exception as exc:

@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from layers import errors
+from layers.protect.errors import DecryptionError, KeyConfigError
 
 log = logging.getLogger("onemap")
 PROBLEM_JSON = "application/problem+json"
@@ -33,6 +34,9 @@ STATUS_OF: dict[type[errors.OneMapError], tuple[int, str, str]] = {
     errors.MissingEvidence: (400, "missing-evidence", "缺少办理要件 / Required evidence missing"),
     errors.StateConflict: (409, "conflict", "办理状态已变化 / Workflow state changed"),
     errors.SupervisionFieldsLocked: (409, "conflict", "监管字段只能经办理流程修改 / Supervision fields locked"),
+    # Secret (SM4-encrypted) fields on a server whose keys are missing, wrong or rotated away.
+    KeyConfigError: (409, "conflict", "未配置 SM4 密钥，不能读写加密字段 / SM4 keys not configured"),
+    DecryptionError: (409, "conflict", "加密字段无法解密 / Encrypted field cannot be decrypted"),
 }
 
 

@@ -28,6 +28,21 @@ def _sweep_seconds() -> float:
     return max(0.0, value)
 
 
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(name, "").strip() or default
+
+
+def _token_hours() -> float:
+    raw = _env("ONEMAP_TOKEN_HOURS", "8") or "8"
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"ONEMAP_TOKEN_HOURS 应为小时数 / must be a number of hours: {raw!r}") from None
+    if not 0 < value <= 24 * 30:
+        raise ValueError(f"ONEMAP_TOKEN_HOURS 应在 0–720 之间 / must be more than 0 and at most 720: {raw!r}")
+    return value
+
+
 MEGABYTE = 1024 * 1024
 #: Rate-limit periods by the words `ONEMAP_RATE_LIMIT` accepts after the slash.
 RATE_PERIODS = {"second": 1.0, "s": 1.0, "minute": 60.0, "min": 60.0, "m": 60.0, "hour": 3600.0, "h": 3600.0,
@@ -84,6 +99,19 @@ def parse_cors_origins(raw: str) -> tuple[str, ...]:
     return origins
 
 
+ANONYMOUS_READ_CHOICES = ("all", "public-layers")
+
+
+def _anonymous_read() -> str | None:
+    raw = os.environ.get("ONEMAP_ANONYMOUS_READ", "").strip().lower()
+    if not raw:
+        return None
+    if raw not in ANONYMOUS_READ_CHOICES:
+        raise ValueError(f"ONEMAP_ANONYMOUS_READ 须为 all 或 public-layers / must be one of "
+                         f"{', '.join(ANONYMOUS_READ_CHOICES)}, not {raw!r}")
+    return raw
+
+
 @dataclass(frozen=True)
 class Settings:
     #: Which store: `postgresql+psycopg://…` (PostGIS) or `geopackage:///path.gpkg` (embedded default).
@@ -110,6 +138,35 @@ class Settings:
     #: Origins that may read cross-origin (ONEMAP_CORS_ORIGINS, comma-separated); ("*",): any origin.
     cors_origins: tuple[str, ...] = field(
         default_factory=lambda: parse_cors_origins(os.environ.get("ONEMAP_CORS_ORIGINS", "*")))
+    #: Which layers anonymous callers read (ONEMAP_ANONYMOUS_READ): `all` (every layer open to the
+    #: `public` role) or `public-layers` (only layers declared `access.public`); unset: `all` on the
+    #: embedded store, `public-layers` on PostGIS.
+    anonymous_read: str | None = field(default_factory=lambda: _anonymous_read())
+
+    # -- identity (docs/security.md, "Identity") ------------------------------------------------
+    #: Secret signing the platform's own tokens (HS256, at least 32 characters); unset: a random one kept
+    #: in `token_key_file`, made on first use.
+    token_secret: str | None = field(default_factory=lambda: _env("ONEMAP_TOKEN_SECRET"))
+    #: Where the generated token secret is kept; unset: next to the GeoPackage, or in ONEMAP_DATA_DIR.
+    token_key_file: Path | None = field(
+        default_factory=lambda: Path(raw) if (raw := _env("ONEMAP_TOKEN_KEY_FILE")) else None)
+    #: Lifetime of a platform token in hours (ONEMAP_TOKEN_HOURS, default 8).
+    token_hours: float = field(default_factory=_token_hours)
+    #: The provincial identity platform (OIDC): issuer, audience (both needed), JWKS URL (default: discovered).
+    oidc_issuer: str | None = field(default_factory=lambda: _env("ONEMAP_OIDC_ISSUER"))
+    oidc_audience: str | None = field(default_factory=lambda: _env("ONEMAP_OIDC_AUDIENCE"))
+    oidc_jwks_url: str | None = field(default_factory=lambda: _env("ONEMAP_OIDC_JWKS_URL"))
+    #: Claims of an OIDC token naming the caller's roles, organisation and region.
+    oidc_roles_claim: str = field(default_factory=lambda: _env("ONEMAP_OIDC_ROLES_CLAIM", "roles") or "roles")
+    oidc_org_claim: str = field(default_factory=lambda: _env("ONEMAP_OIDC_ORG_CLAIM", "org") or "org")
+    oidc_region_claim: str = field(default_factory=lambda: _env("ONEMAP_OIDC_REGION_CLAIM", "region") or "region")
+
+    @property
+    def anonymous_all(self) -> bool:
+        """Whether anonymous callers read every `public`-role layer (see `anonymous_read`)."""
+        if self.anonymous_read is not None:
+            return self.anonymous_read == "all"
+        return not self.database_url.startswith("postgresql")
 
 
 @cache

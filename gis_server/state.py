@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 
 from gis_server.page_cache import PageCache
 from gis_server.settings import Settings
+from layers.access.view import AccessPolicy
 from layers.registry import LayerRegistry
 from layers.stores.base import FeatureStore
 
@@ -24,6 +25,8 @@ class Services:
     registry: LayerRegistry
     templates: Jinja2Templates
     pages: PageCache
+    #: Who may see what: every endpoint reads a layer through `access.view(layer, caller)`.
+    access: AccessPolicy
 
 
 def services(request: Request) -> Services:

@@ -5,8 +5,8 @@ A `GET`/`HEAD` of `/collections/{id}/tiles/{tms}/{z}/{row}/{col}` (or of the dat
 app's tile service exists: from the memory cache on the event loop when it holds the tile at the
 current data versions, otherwise by `TileService.tile_async` on the loop (PostGIS misses) or
 `TileService.tile` in a worker thread (the other cache tiers, then the renderer) — with the same
-authentication (`security.authenticate`), the same read check
-(`LayerDefinition.may_read`), the same headers (`routers.tiles.tile_reply`, the CORS policy of
+authentication (`security.authenticate`), the same read check (the caller's views of the
+layers, `layers.access.view`), the same headers (`routers.tiles.tile_reply`, the CORS policy of
 `gis_server.cors`) as the route, but without routing, dependency resolution or middleware, which
 cost more Python time than a light tile's SQL. Anything else — a query parameter other than
 `f=mvt` (and `collections` on dataset tiles), a refused caller, a layer the registry's change
@@ -87,14 +87,16 @@ def _tile_request(scope: Scope, match: re.Match[str]) -> _TileRequest | None:
         principal = authenticate(headers.get("authorization"), services.settings)
     except ApiProblem:
         return None
-    layers = [services.registry.peek(name) for name in names]
-    if not all(layer is not None and layer.may_read(principal.roles) for layer in layers):
-        return None
+    declared = [services.registry.peek(name) for name in names]
+    views = [None if layer is None else services.access.view(layer, principal).layer for layer in declared]
+    if not all(view is not None for view in views):
+        return None  # the app answers: unknown layer, or refused (and logged)
+    layers = [view for view in views if view is not None]
     service = cached_tile_service(app, services.store)
     shown = [layer for layer in layers if layer is not None and layer_shown(layer, address)]
     if service is None or not shown:
         return None
-    public = all(layer is not None and "public" in layer.read_roles for layer in layers)
+    public = all(services.access.is_public(layer) for layer in layers)
     return _TileRequest(service, shown, address, headers, public)
 
 

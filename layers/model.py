@@ -6,13 +6,20 @@ platform's registry table and sent to every worker process.
 
 from __future__ import annotations
 
+import json
 import re
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from layers.access.rules import AccessRules, SensitiveKind
 from layers.workflow import STATE_FIELD, WorkflowSpec, workflow_fields
+
+
+def workflow_field_names(spec: WorkflowSpec) -> frozenset[str]:
+    return frozenset(f["name"] for f in workflow_fields(spec))
 
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
@@ -24,6 +31,11 @@ RESERVED_LAYER_PREFIXES = ("onemap_", "gpkg_", "sqlite_", "rtree_", "alembic_", 
 
 #: CGCS2000's area of use (EPSG:4490, onshore and offshore China), lon/lat degrees.
 CHINA_EXTENT: tuple[float, float, float, float] = (73.0, 3.0, 136.0, 54.0)
+
+
+@lru_cache(maxsize=4096)
+def _parsed_condition(text: str) -> dict[str, Any]:
+    return json.loads(text)  # type: ignore[no-any-return]
 
 
 class FieldType(StrEnum):
@@ -78,6 +90,15 @@ class FieldSpec(BaseModel):
     minimum: float | None = None
     maximum: float | None = None
     enum: tuple[CodeListEntry, ...] | None = None
+    #: Personal data (个人信息): masked for callers without the layer's `access.unmask_roles`.
+    sensitive: SensitiveKind | None = None
+    #: Stored encrypted with SM4 (商用密码); only the layer's `access.secret_roles` read it.
+    secret: bool = False
+    #: Who sees this field at all (empty: whoever reads the layer); for anyone else it does not exist.
+    read_roles: tuple[str, ...] = ()
+    #: Set in one caller's view of the layer (`layers.access.view`), never declared: readers write
+    #: this field's values masked as `sensitive` says.
+    masked: bool = False
 
     @field_validator("name")
     @classmethod
@@ -93,6 +114,8 @@ class FieldSpec(BaseModel):
             raise ValueError(f"field {self.name}: max_length applies to strings only")
         if self.enum is not None and self.type not in (FieldType.STRING, FieldType.INTEGER):
             raise ValueError(f"field {self.name}: code lists apply to string or integer fields")
+        if (self.sensitive is not None or self.secret) and self.type is not FieldType.STRING:
+            raise ValueError(f"field {self.name}: sensitive and secret apply to string fields")
         return self
 
     def enum_codes(self) -> frozenset[str] | None:
@@ -174,6 +197,16 @@ class LayerDefinition(BaseModel):
     tiles: TileSettings = TileSettings()
     #: The layer's state machine (监管流程), if its items are handled through one.
     workflow: WorkflowSpec | None = None
+    #: Who sees what beyond read/write roles: public layers, row-level regions, masking, secrets.
+    access: AccessRules = AccessRules()
+    #: Set in one caller's view of the layer (`layers.access.view`), never declared: a normalised
+    #: CQL2 JSON condition, as JSON text, every read through this definition adds (the caller's region).
+    row_filter: str | None = None
+
+    @property
+    def row_condition(self) -> dict[str, Any] | None:
+        """`row_filter` parsed (once per text)."""
+        return None if self.row_filter is None else _parsed_condition(self.row_filter)
 
     @model_validator(mode="before")
     @classmethod
@@ -214,10 +247,29 @@ class LayerDefinition(BaseModel):
             raise ValueError(f"layer {self.id}: tile settings name unknown fields {unknown}")
         if self.workflow is not None:
             self._check_workflow(self.workflow)
+        self._check_access(names)
+        if self.row_filter is not None or any(f.masked for f in self.fields):
+            raise ValueError(f"layer {self.id}: row_filter and masked are set by callers' views, not declared")
         minx, miny, maxx, maxy = self.valid_extent
         if not (-180 <= minx < maxx <= 180 and -90 <= miny < maxy <= 90):
             raise ValueError(f"layer {self.id}: valid_extent must be lon/lat degrees, min < max")
         return self
+
+    def _check_access(self, names: list[str]) -> None:
+        region_field = self.access.region_field
+        if region_field is not None:
+            spec = self.field(region_field)
+            if spec is None or spec.type is not FieldType.STRING:
+                raise ValueError(f"layer {self.id}: access.region_field must name a string field")
+            if spec.secret or spec.sensitive is not None or spec.read_roles:
+                raise ValueError(f"layer {self.id}: access.region_field must be a field every reader sees")
+        if self.temporal_field is not None and (spec := self.field(self.temporal_field)) and spec.read_roles:
+            raise ValueError(f"layer {self.id}: the temporal field must be a field every reader sees")
+        if self.workflow is not None:
+            for name in names:
+                spec = self.field(name)
+                if spec is not None and spec.secret and name in workflow_field_names(self.workflow):
+                    raise ValueError(f"layer {self.id}: workflow field {name} cannot be secret")
 
     def _check_workflow(self, spec: WorkflowSpec) -> None:
         state_field = self.field(STATE_FIELD)
@@ -239,10 +291,16 @@ class LayerDefinition(BaseModel):
         """The fields that go into a tile at `zoom`, in declaration order (id and domain are added by
         the renderers)."""
         always = {name for name in ALWAYS_IN_TILES if self.field(name) is not None}
+        tileable = tuple(f.name for f in self.fields if not f.secret)  # secrets never go into tiles
         if not self.tiles.properties:
-            return self.field_names
+            return tileable
         chosen = always | {f for rule in self.tiles.properties if zoom >= rule.from_zoom for f in rule.fields}
-        return tuple(name for name in self.field_names if name in chosen)
+        return tuple(name for name in tileable if name in chosen)
+
+    @property
+    def is_view(self) -> bool:
+        """True for one caller's view of the layer (a row filter or masked fields), not a declaration."""
+        return self.row_filter is not None or any(f.masked for f in self.fields)
 
     def field(self, name: str) -> FieldSpec | None:
         for spec in self.fields:
@@ -253,9 +311,3 @@ class LayerDefinition(BaseModel):
     @property
     def field_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields)
-
-    def may_read(self, roles: frozenset[str]) -> bool:
-        return "admin" in roles or bool(roles.intersection(self.read_roles))
-
-    def may_write(self, roles: frozenset[str]) -> bool:
-        return "admin" in roles or bool(roles.intersection(self.write_roles))

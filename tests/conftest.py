@@ -24,6 +24,12 @@ os.environ.setdefault("ONEMAP_SWEEP_SECONDS", "0")
 # No per-caller rate limit either (a browser session or a schemathesis run is one caller making thousands
 # of requests); tests/security turns it on where it is tested.
 os.environ.setdefault("ONEMAP_RATE_LIMIT", "0")
+# Anonymous callers read every `public`-role layer on both stores, so tests of features and tiles are the
+# same on each; tests/access checks the PostGIS default (only layers declared public) by setting it.
+os.environ.setdefault("ONEMAP_ANONYMOUS_READ", "all")
+# Fields marked secret are SM4-encrypted; a PostGIS store refuses them without configured keys (an embedded
+# store would make a local key). Tests of missing or other keys (tests/protect) change this.
+os.environ.setdefault("ONEMAP_SM4_KEYS", '{"active": "test1", "keys": {"test1": "5a1d0c3e9b7f4a2e8c6d1b0f3e5a7c9d"}}')
 DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from layers.access.masking import masks_of
+from layers.access.rules import SensitiveKind
 from layers.model import GeometryType, LayerDefinition, ThinningRule
 from tiles.model import EXTENT
 
@@ -40,6 +42,11 @@ class LayerTilePlan:
     @property
     def thinned(self) -> bool:
         return self.thinning is not ThinningRule.NONE
+
+    @property
+    def masks(self) -> tuple[tuple[str, SensitiveKind], ...]:
+        """The tile's fields a caller's view masks (`layers.access.view`), with how."""
+        return masks_of(self.layer, self.fields)
 
 
 def full_detail_zoom(layer: LayerDefinition) -> int:

@@ -158,11 +158,27 @@ def drafts(clues: list[ClueDraft], now: datetime) -> list[CaseDraft]:
     return result
 
 
+#: GB 11643-1999: weights of the first 17 digits and the check character by remainder mod 11.
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def party_id_number(draft: CaseDraft) -> str:
+    """A synthetic resident ID number (公民身份号码) of the party's legal representative: registered in the
+    case's county, born 1960–1999, with a valid check character; fixed by the case number (its own random
+    stream, so the other samples do not move)."""
+    draw = rng("enforcement", "party_id", draft.case_no)
+    born = f"{int(draw.integers(1960, 2000))}{int(draw.integers(1, 13)):02d}{int(draw.integers(1, 29)):02d}"
+    body = f"{draft.adcode}{born}{int(draw.integers(0, 1000)):03d}"
+    return body + _ID_CHECK[sum(int(d) * w for d, w in zip(body, _ID_WEIGHTS, strict=True)) % 11]
+
+
 def initial_values(draft: CaseDraft) -> dict:
     road = draft.road
     return {
         "case_no": draft.case_no, "case_type": draft.case_type, "source": "clue" if draft.clue_no else "on_site",
         "clue_no": draft.clue_no, "credit_code": draft.enterprise.credit_code, "party_name": draft.enterprise.name_zh,
+        "party_id_number": party_id_number(draft),
         "plate": draft.plate, "route_code": road.route.code if road else None,
         "stake_m": road.stake_m if road else None,
         "place_desc": road.label if road else draft.enterprise.address, "violation_at": draft.violation_at,

@@ -29,6 +29,7 @@ from domains.fieldwork.edits import FieldEdit
 from domains.workflow.actor import Actor
 from domains.workflow.engine import ATTACHMENTS_KEY, STORAGE, TransitionRequest, perform
 from domains.workflow.guard import protect_supervision
+from layers.access.view import roles_may_write
 from layers.errors import InvalidFeature, TransitionForbidden, VersionConflict
 from layers.model import LayerDefinition
 from layers.query import StoredFeature
@@ -85,7 +86,7 @@ def _current(store: FeatureStore, layer: LayerDefinition, fid: int, expected_ver
 
 def _move(store: FeatureStore, layer: LayerDefinition, edit: FieldEdit, actor: Actor,
           expected_version: int | None) -> StoredFeature:
-    if not layer.may_write(actor.roles):
+    if not roles_may_write(layer, actor.roles):
         raise TransitionForbidden(f"无权调整{layer.title_zh}的位置 / your roles may not move items of {layer.id!r}")
     current = _current(store, layer, edit.fid, expected_version)
     assert edit.lon is not None and edit.lat is not None

@@ -24,6 +24,7 @@ from domains.fieldwork.records import DOMAIN
 from domains.workflow.actor import Actor
 from domains.workflow.deadlines import utc_now
 from domains.workflow.engine import STORAGE
+from layers.access.view import roles_may_read
 from layers.errors import FeatureNotFound
 from layers.filters.parse import parse_filter
 from layers.model import LayerDefinition
@@ -91,7 +92,7 @@ def _layers(registry_layers: Sequence[LayerDefinition], actor: Actor,
             layer_ids: Sequence[str] | None) -> list[LayerDefinition]:
     readers = actor.roles | {PUBLIC}  # every caller reads public layers
     eligible = [layer for layer in registry_layers if layer.workflow is not None and layer.domain != DOMAIN
-                and layer.id not in PLATFORM_TABLES and actor.may_handle(layer) and layer.may_read(readers)]
+                and layer.id not in PLATFORM_TABLES and actor.may_handle(layer) and roles_may_read(layer, readers)]
     if layer_ids is None:
         return eligible
     by_id = {layer.id: layer for layer in eligible}

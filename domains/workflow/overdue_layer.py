@@ -19,6 +19,7 @@ import shapely
 from shapely.geometry import shape
 
 from domains.workflow.listing import OpenItem, open_items
+from layers.access.view import roles_may_read
 from layers.model import LayerDefinition
 from layers.registry import LayerRegistry
 from layers.stores.base import FeatureRecord, PartitionChange
@@ -87,7 +88,7 @@ def _current(registry: LayerRegistry) -> dict[str, list[FeatureRecord]]:
 def refresh_overdue_layer(registry: LayerRegistry, layers: Sequence[LayerDefinition], now: datetime) -> int:
     """Bring the overdue layer in line with the items overdue at `now`; returns how many there are."""
     registry.register(OVERDUE_LAYER, replace=True)  # no change when already registered as is
-    sources = [layer for layer in layers if layer.workflow is not None and layer.may_read(PUBLIC)]
+    sources = [layer for layer in layers if layer.workflow is not None and roles_may_read(layer, PUBLIC)]
     wanted: dict[str, list[FeatureRecord]] = {layer.id: [] for layer in sources}
     for item in open_items(registry.store, sources, now, overdue=True, with_geometry=True):
         wanted[item.layer.id].append(_record(item))

@@ -18,6 +18,7 @@ import numpy as np
 from shapely.geometry import Point
 
 from enc_chart.waterlevel.errors import DuplicateReading
+from layers.access.rules import AccessRules
 from layers.errors import InvalidFeature, LayerExists, LayerNotFound
 from layers.model import FieldSpec, FieldType, GeometryType, LayerDefinition, TilePropertyRule, TileSettings
 from layers.registry import LayerRegistry
@@ -52,6 +53,7 @@ READINGS_LAYER = LayerDefinition(
     valid_extent=(-180.0, -90.0, 180.0, 90.0),
     keywords=("ENC", "water level", "水位"),
     tiles=TileSettings(properties=(TilePropertyRule(from_zoom=8, fields=("gauge_id", "level_m")),)),
+    access=AccessRules(public=True),
 )
 
 

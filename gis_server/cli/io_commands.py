@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from gis_server.cli.acting_for import view_for
 from gis_server.cli.context import console, open_registry
 from layers.io.columns import parse_mappings
 from layers.io.exporter import ExportFormat, export_layer, parse_export_srid
@@ -113,11 +114,16 @@ def export_command(
     crs: str = typer.Option("EPSG:4490", help="输出坐标系 / output CRS: EPSG:4490 (CGCS2000, default), "
                                               "EPSG:4326 or EPSG:3857"),
     overwrite: bool = typer.Option(False, "--overwrite", help="覆盖已存在的文件 / replace existing output files"),
+    acting_for: str | None = typer.Option(None, "--as", help="按此人的权限导出 / export what this person sees: "
+                                                           "their region's rows, their fields, masked as they "
+                                                           "read them (a name from the users file or accounts)"),
 ) -> None:
     """导出图层 / Export every feature of a layer to a file (GeoPackage, GeoJSON, Shapefile or CSV)."""
     with open_registry() as registry:
         srid = parse_export_srid(crs)
         layer = registry.get(layer_id)
+        if acting_for is not None:
+            layer = view_for(registry, layer, acting_for)
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=console) as progress:
             total = registry.store.layer_state(layer).feature_count

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import typer
 
+from domains.framework.domain import Domain
 from gis_server.cli.context import console, open_registry
 from gis_server.cli.enc_pilot import load_pilot_samples
 
@@ -40,6 +42,9 @@ def generate(
 def load_samples(replace: bool = typer.Option(False, help="清空后重新装载 / reload layers that already hold data"),
                  as_of: str = typer.Option(None, help="示例数据基准日 YYYY-MM-DD / reference day of the samples "
                                                      "(default today)"),
+                 domains: str = typer.Option(None, help="只装载这些领域（逗号分隔，如 base）及其依赖 / only these "
+                                                        "domains (comma-separated, e.g. base) and what they "
+                                                        "depend on; without it every domain and the pilot chart"),
                  ) -> None:
     """装载示例数据 / Register every domain's layers and load their deterministic sample data, the Songhua
     pilot chart and its gauge readings (idempotent: layers that hold data are skipped)."""
@@ -53,16 +58,38 @@ def load_samples(replace: bool = typer.Option(False, help="清空后重新装载
         if done == total:
             typer.echo(f"{what}: {done:,} 条 / rows")
 
+    chosen = discover_domains()
+    if domains is not None:
+        chosen = with_dependencies(chosen, domains)
     with open_registry() as registry:
         context = SampleContext(registry=registry, now=sample_epoch(as_of), progress=progress, replace=replace)
         try:
-            run(context, discover_domains())
+            run(context, chosen)
         except SampleLoadError as exc:
             console.print(f"[red]{exc}[/red]")
             raise typer.Exit(1) from None
-        load_pilot_samples(registry)
+        if domains is None:
+            load_pilot_samples(registry)
         report = sweep(registry)
         typer.echo(f"超期巡检 / overdue sweep: {report.overdue_items or 0} 个超期事项 / items overdue now")
+
+
+def with_dependencies(known: Sequence[Domain], asked: str) -> list[Domain]:
+    """The domains named in `asked` and those they depend on, in `known`'s (dependency) order."""
+    by_id = {domain.id: domain for domain in known}
+    names = [name.strip() for name in asked.split(",") if name.strip()]
+    unknown = [name for name in names if name not in by_id]
+    if unknown or not names:
+        raise typer.BadParameter(f"未知领域 / unknown domains: {', '.join(unknown) or asked!r}; known: "
+                                 f"{', '.join(by_id)}", param_hint="--domains")
+    wanted: set[str] = set()
+    pending = list(names)
+    while pending:
+        name = pending.pop()
+        if name not in wanted:
+            wanted.add(name)
+            pending.extend(by_id[name].depends_on)
+    return [domain for domain in known if domain.id in wanted]
 
 
 def register(app: typer.Typer) -> None:

@@ -21,7 +21,7 @@ from gis_server import problems
 from gis_server.cors import CorsPolicy
 from gis_server.hardening.body_limit import CountingReceive, body_limit, declared_length, megabytes
 from gis_server.hardening.headers import secured
-from gis_server.hardening.rate_limit import RateLimiter, identity_of
+from gis_server.hardening.rate_limit import RateLimiter, identity_of, refused_of
 from gis_server.settings import Settings
 
 TOO_LARGE = "请求体过大 / Payload too large"
@@ -53,6 +53,8 @@ class HardeningMiddleware:
         exchange = _Exchange(send, self.cors, origin)
         if self.limiter is not None:
             wait = self.limiter.take(identity_of(scope, authorization))
+            if authorization:  # refused tokens are charged to their address: a new token does not escape
+                exchange.refused_wait = self.limiter.waiting(refused_of(scope))
             if wait > 0:
                 seconds = max(1, math.ceil(wait))
                 await self._problem(scope, receive, exchange, 429, TOO_MANY,
@@ -71,6 +73,13 @@ class HardeningMiddleware:
         exchange.body = counting
         try:
             await self.app(scope, counting, exchange.send)
+            if authorization and exchange.status == 401 and self.limiter is not None:
+                self.limiter.take(refused_of(scope))
+            if exchange.replaced:  # one more refused token from an address over its refusals: 429
+                seconds = max(1, math.ceil(exchange.refused_wait))
+                await self._problem(scope, receive, exchange, 429, TOO_MANY,
+                                    f"请在 {seconds} 秒后重试 / retry in {seconds} s", {"Retry-After": str(seconds)})
+                return
         except Exception as exc:
             if exchange.started:
                 raise
@@ -90,6 +99,7 @@ class HardeningMiddleware:
     async def _problem(self, scope: Scope, receive: Receive, exchange: _Exchange, status: int, title: str,
                        detail: str, headers: dict[str, str], **extra: Any) -> None:
         exchange.body = None  # this answer goes out even after the app's was dropped
+        exchange.replaced, exchange.refused_wait = False, 0.0
         response = problems.problem_response(status, title, detail, instance=scope["path"],
                                              headers={**headers, **self.cors.problem_headers(exchange.origin)},
                                              **extra)
@@ -100,20 +110,31 @@ class _Exchange:
     """One request's way out: secures each response start, and drops what the app sends once its
     body went over the limit (the middleware answers 413 instead)."""
 
-    __slots__ = ("body", "cors", "origin", "raw_send", "started")
+    __slots__ = ("body", "cors", "origin", "raw_send", "refused_wait", "replaced", "started", "status")
 
     def __init__(self, send: Send, cors: CorsPolicy, origin: str | None) -> None:
         self.raw_send = send
         self.cors = cors
         self.origin = origin
         self.started = False
+        self.status = 0
+        #: Seconds until the client's address may send a refused token again (0: it may now); a 401
+        #: answered while it is over is replaced by a 429.
+        self.refused_wait = 0.0
+        self.replaced = False
         self.body: CountingReceive | None = None
 
     async def send(self, message: Message) -> None:
+        if self.replaced:
+            return
         if message["type"] == "http.response.start":
             if self.body is not None and self.body.exceeded:
                 return
+            if message["status"] == 401 and self.refused_wait > 0:
+                self.status, self.replaced = 401, True
+                return
             self.started = True
+            self.status = message["status"]
             headers = self.cors.enforce(secured(list(message.get("headers", ()))), self.origin)
             message = {**message, "headers": headers}
         elif not self.started and self.body is not None and self.body.exceeded:

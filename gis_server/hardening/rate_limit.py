@@ -3,7 +3,10 @@
 A caller is the SHA-256 of its bearer token when it sends one, else its client address (what the
 server saw, or what `uvicorn --proxy-headers` took from a trusted proxy). Each bucket holds at most
 `requests` tokens (a burst of the whole allowance), refills at `requests / seconds` per second, and
-one request takes one token; an empty bucket answers how long until the next token. The state is
+one request takes one token; an empty bucket answers how long until the next token. Tokens the
+platform refuses (401) are also charged to a bucket of their client address (`refused_of`), so a
+caller inventing a new token per request meets a limit too; while that bucket is empty, another
+refused token is answered 429 (a valid token from the same address still goes through). The state is
 per process and per app: N workers allow N times the rate, and a restart forgets it.
 
 Hand-written rather than a library: a bucket is two floats and the arithmetic is four lines, while
@@ -59,6 +62,14 @@ class RateLimiter:
             return 0.0
         return (1.0 - bucket.tokens) / self.per_second
 
+    def waiting(self, identity: str) -> float:
+        """Seconds until `identity` has a token again (0.0 when it has one now), without taking one."""
+        bucket = self._buckets.get(identity)
+        if bucket is None:
+            return 0.0
+        tokens = min(self.capacity, bucket.tokens + (self.clock() - bucket.stamp) * self.per_second)
+        return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.per_second
+
     def _forget_idle(self, now: float) -> None:
         """Drop the buckets that have refilled (their callers start afresh anyway); if every caller
         is busy, drop the oldest half, so memory stays bounded whoever calls."""
@@ -77,3 +88,10 @@ def identity_of(scope: Scope, authorization: bytes | None) -> str:
         return "t:" + hashlib.sha256(authorization).hexdigest()
     client = scope.get("client")
     return f"a:{client[0]}" if client else "a:unknown"
+
+
+def refused_of(scope: Scope) -> str:
+    """The bucket of the refused tokens (401) sent from the client's address: a caller sending a new
+    made-up token with every request meets this limit, whatever token comes next from there."""
+    client = scope.get("client")
+    return f"r:{client[0]}" if client else "r:unknown"

@@ -8,7 +8,7 @@ from starlette.responses import Response
 from gis_server.documents import collection_document, collections_document, queryables_document
 from gis_server.links import SCHEMA_JSON, base_url
 from gis_server.responses import html_page, json_response, negotiate
-from gis_server.security import authorize_read, principal_of
+from gis_server.security import authorize_read, readable
 from gis_server.state import services
 
 router = APIRouter()
@@ -19,9 +19,8 @@ def collections(request: Request) -> Response:
     fmt = negotiate(request)
     svc = services(request)
     base = base_url(request)
-    roles = principal_of(request).roles
     docs = [collection_document(base, layer, svc.store.layer_state(layer))
-            for layer in svc.registry.all() if layer.may_read(roles)]
+            for layer in readable(request, svc.registry.all())]
     doc = collections_document(base, docs)
     if fmt == "html":
         return html_page(request, "collections.html", {"doc": doc, "title": "数据集合 / Collections"})
@@ -32,8 +31,7 @@ def collections(request: Request) -> Response:
 def collection(request: Request, collection_id: str) -> Response:
     fmt = negotiate(request)
     svc = services(request)
-    layer = svc.registry.get(collection_id)
-    authorize_read(request, layer)
+    layer = authorize_read(request, svc.registry.get(collection_id))
     doc = collection_document(base_url(request), layer, svc.store.layer_state(layer))
     if fmt == "html":
         return html_page(request, "collection.html", {"doc": doc, "layer": layer, "title": layer.title_zh})
@@ -52,8 +50,7 @@ def schema(request: Request, collection_id: str) -> Response:
 
 def _schema(request: Request, collection_id: str, *, schema_only: bool) -> Response:
     fmt = negotiate(request)
-    layer = services(request).registry.get(collection_id)
-    authorize_read(request, layer)
+    layer = authorize_read(request, services(request).registry.get(collection_id))
     doc = queryables_document(base_url(request), layer, schema_only=schema_only)
     if fmt == "html":
         return html_page(request, "queryables.html", {"doc": doc, "layer": layer,

@@ -43,7 +43,7 @@ from domains.workflow.deadlines import CHINA, utc_now
 from gis_server.links import JSON, base_url
 from gis_server.params import reject_unknown
 from gis_server.responses import html_page
-from gis_server.security import authorize_read, principal_of
+from gis_server.security import authorize_read, caller_region, principal_of, readable
 from gis_server.state import services
 from layers.errors import InvalidQuery, LayerNotFound
 from layers.model import LayerDefinition
@@ -107,15 +107,15 @@ def _scope(request: Request, extra: tuple[str, ...]) -> tuple[list[LayerDefiniti
     """The readable workflow layers (of one domain when asked) and the region asked for."""
     reject_unknown(request.query_params, ("domain", "region", "f", *extra))
     domain, region = request.query_params.get("domain"), request.query_params.get("region")
-    roles = principal_of(request).roles
-    readable = [layer for layer in services(request).registry.all_quick()
-                if layer.workflow is not None and layer.may_read(roles)]
-    if domain is not None and domain not in {layer.domain for layer in readable}:
+    layers = readable(request, (layer for layer in services(request).registry.all_quick()
+                                if layer.workflow is not None))
+    if domain is not None and domain not in {layer.domain for layer in layers}:
         raise InvalidQuery(f"没有可读的业务领域 {domain!r} / no readable workflow domain {domain!r}",
                            parameter="domain")
     if region is not None and not (len(region) == 6 and region.isascii() and region.isdigit()):
         raise InvalidQuery("region 须为 6 位行政区划代码 / region must be a 6-digit adcode", parameter="region")
-    return [layer for layer in readable if domain is None or layer.domain == domain], domain, region
+    chosen = [layer for layer in layers if domain is None or layer.domain == domain]
+    return chosen, domain, caller_region(request, region, chosen)
 
 
 def _as_of() -> datetime:
@@ -178,19 +178,21 @@ def _versions(request: Request, layer_ids: list[str]) -> tuple[tuple[str, int], 
     return tuple(found)
 
 
-async def _answer(request: Request, name: str, layers: list[LayerDefinition],
+async def _answer(request: Request, name: str, layers: list[LayerDefinition], region: str | None,
                   compute: Callable[[datetime], dict[str, Any]]) -> Response:
-    """The cached answer of figure `name` for these layers at this minute, or `compute(as_of)`'s."""
+    """The cached answer of figure `name` for these layers (the caller's views) and region at this
+    minute, or `compute(as_of)`'s. Callers who see different rows never share an answer."""
     as_of = _as_of()
     versions = await run_in_threadpool(_versions, request, [layer.id for layer in layers])
-    key = None if versions is None else (name, tuple(sorted(request.query_params.items())), versions, as_of)
+    seen = (region, tuple(layer.row_filter for layer in layers))
+    key = None if versions is None else (name, tuple(sorted(request.query_params.items())), versions, seen, as_of)
     cache = figure_cache(request)
     body = cache.get(key) if key is not None else None
     if body is None:
         document = await run_in_threadpool(compute, as_of)
         body = orjson.dumps({
             "as_of": _instant(as_of), "domain": request.query_params.get("domain"),
-            "region": request.query_params.get("region"), "collections": [layer.id for layer in layers],
+            "region": region, "collections": [layer.id for layer in layers],
             **document})
         if key is not None:
             cache.put(key, body)
@@ -220,7 +222,7 @@ async def summary(request: Request) -> Response:
         counts = state_counts(store, layers, as_of, region=region)
         return {**figures.summary(counts, layers, _names()), "definitions": DEFINITIONS}
 
-    return await _answer(request, "summary", layers, compute)
+    return await _answer(request, "summary", layers, region, compute)
 
 
 @router.get("/dashboard/api/organisations", include_in_schema=False)
@@ -233,7 +235,7 @@ async def organisations(request: Request) -> Response:
         counts = organisation_counts(store, layers, as_of, region=region)
         return figures.organisations(counts, layers, _names(), as_of, limit)
 
-    return await _answer(request, "organisations", layers, compute)
+    return await _answer(request, "organisations", layers, region, compute)
 
 
 @router.get("/dashboard/api/series", include_in_schema=False)
@@ -249,7 +251,7 @@ async def series(request: Request) -> Response:
         flows = daily_flow(store, layers, start, as_of, region=region)
         return {"days": days, **figures.series(flows, first, last)}
 
-    return await _answer(request, "series", layers, compute)
+    return await _answer(request, "series", layers, region, compute)
 
 
 @router.get("/dashboard/api/vehicles", include_in_schema=False)
@@ -261,7 +263,7 @@ async def vehicles(request: Request) -> Response:
     except LayerNotFound:
         layer = None
     if layer is not None:
-        authorize_read(request, layer)
+        layer = authorize_read(request, layer)
     body = await run_in_threadpool(_fleet_positions, request, layer, minutes)
     link = orjson.dumps([{"href": f"{base_url(request)}{request.url.path}", "rel": "self", "type": JSON}])
     return Response(body[:-1] + b',"links":' + link + b"}", media_type="application/geo+json",

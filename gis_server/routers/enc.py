@@ -29,6 +29,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from enc_chart.naming import PREFIX as CHART_PREFIX
 from enc_chart.route import ChartService, check_route, parse_route, parse_vessel
 from enc_chart.safety import SAFETY_PARAMETERS, parse_safety_query, safety_report, unsafe_areas
 from enc_chart.waterlevel import READINGS_LAYER, EncServiceError, parse_readings, parse_time
@@ -37,7 +38,7 @@ from gis_server.links import GEOJSON, base_url
 from gis_server.params import reject_unknown
 from gis_server.problems import ApiProblem
 from gis_server.routers.tiles import tile_response
-from gis_server.security import authorize_write
+from gis_server.security import authorize_read, authorize_write
 from gis_server.state import services
 from layers.errors import InvalidFeature
 from tiles.matrix_sets import UnknownTileMatrixSet, get_tms, is_valid
@@ -64,6 +65,13 @@ def chart_service(request: Request) -> ChartService:
                 service = ChartService(svc.store, svc.registry)
                 state.enc_charts = service
     return service
+
+
+def _authorize_chart(request: Request) -> None:
+    """The chart APIs answer from every chart layer: the caller must be able to read each of them."""
+    for layer in services(request).registry.all_quick():
+        if layer.id.startswith(CHART_PREFIX):
+            authorize_read(request, layer)
 
 
 @contextmanager
@@ -106,6 +114,7 @@ def _json(body: Any, status: int = 200, media_type: str = "application/json",
 @router.get("/enc/gauges", include_in_schema=False)
 async def gauges(request: Request) -> Response:
     reject_unknown(request.query_params, ("f",))
+    _authorize_chart(request)
     if request.query_params.get("f", "json") not in ("json", "geojson"):
         raise ApiProblem(400, "请求参数无效 / Invalid parameter", "仅支持 f=json / only f=json is served",
                          parameter="f")
@@ -135,6 +144,7 @@ def _safety(service: ChartService, params: dict[str, str]) -> dict[str, Any]:
 @router.get("/enc/safety", include_in_schema=False)
 async def safety(request: Request) -> Response:
     reject_unknown(request.query_params, SAFETY_PARAMETERS)
+    _authorize_chart(request)
     report = await _work(_safety, chart_service(request), dict(request.query_params))
     return _json(report, media_type=GEOJSON)
 
@@ -186,8 +196,11 @@ async def safety_tile(request: Request, tms_id: str, z: str, row: str, col: str)
                          parameter="f")
     with _problems():
         address = _address(tms_id, z, row, col)
+    _authorize_chart(request)
     tile = await _work(_safety_tile, chart_service(request), dict(request.query_params), address)
-    return tile_response(request, compress(tile), public=True)
+    return tile_response(request, compress(tile), public=all(
+        services(request).access.is_public(layer) for layer in services(request).registry.all_quick()
+        if layer.id.startswith(CHART_PREFIX)))
 
 
 # -- route check -----------------------------------------------------------------------------------
@@ -208,6 +221,7 @@ def _route_check(service: ChartService, body: Any) -> dict[str, Any]:
 @router.post("/enc/route-check", include_in_schema=False)
 async def route_check(request: Request) -> Response:
     reject_unknown(request.query_params, ())
+    _authorize_chart(request)
     body = await _json_body(request)
     result = await _work(_route_check, chart_service(request), body)
     return _json(result, media_type=GEOJSON)

@@ -27,8 +27,7 @@ router = APIRouter()
 @router.get("/collections/{collection_id}/items", include_in_schema=False)
 def items(request: Request, collection_id: str) -> Response:
     svc = services(request)
-    layer = svc.registry.get_quick(collection_id)
-    authorize_read(request, layer)
+    layer = authorize_read(request, svc.registry.get_quick(collection_id))
     query, crs = items_query(request.query_params, layer)
     fmt = output_format(request.query_params, request.headers.get("accept"))
     cache_key = page_key(request.query_params.multi_items())
@@ -88,8 +87,7 @@ def page_links(url: str, params: dict[str, str], query: FeatureQuery, page: Feat
 @router.get("/collections/{collection_id}/items/{feature_id}", include_in_schema=False)
 def item(request: Request, collection_id: str, feature_id: str) -> Response:
     svc = services(request)
-    layer = svc.registry.get_quick(collection_id)
-    authorize_read(request, layer)
+    layer = authorize_read(request, svc.registry.get_quick(collection_id))
     reject_unknown(request.query_params, ITEM_PARAMETERS)
     fmt = output_format(request.query_params, request.headers.get("accept"))
     crs = served_crs(request.query_params.get("crs"), "crs") if "crs" in request.query_params else CRS84

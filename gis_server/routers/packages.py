@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ from gis_server.package_jobs import MEDIA_TYPES, Job, JobBoard
 from gis_server.params import reject_unknown
 from gis_server.problems import ApiProblem
 from gis_server.routers.workflow import actor_of
-from gis_server.security import authorize_read, principal_of
+from gis_server.security import authorize_read, denied, principal_of
 from gis_server.state import services
 from layers.errors import InvalidQuery
 from tiles.packages.container import PackageError, open_package
@@ -123,8 +124,8 @@ async def request_package(request: Request) -> Response:
         registered = svc.registry.all()
         built = build_request(area=area, zooms=zooms, layers=layers, fmt=fmt if isinstance(fmt, str) else "mbtiles",
                               out=jobs.directory / "pending", builder=who, store=svc.store, registered=registered)
-        for layer in built.layers:
-            authorize_read(request, layer)
+        # the package holds what the requester sees: their views of the layers (rows, fields, masks)
+        built = replace(built, layers=tuple(authorize_read(request, layer) for layer in built.layers))
         if fieldwork:
             built = with_fieldwork(built, svc.store, registered, actor_of(request))
         current = svc.store.layer_versions()
@@ -169,12 +170,16 @@ async def update_package(request: Request, job_id: str) -> Response:
     if base.kind != "package" or base.status != "done" or not board(request).file_path(base).exists():
         raise ApiProblem(409, "尚未完成 / Not ready", f"只能为已完成的离线包制作更新 / only a finished package can be "
                          f"updated ({base.kind}, {base.status})")
+    if base.requested_by != who:  # the patch is rendered with its requester's views: the package's own
+        raise denied(request, "只能更新自己制作的离线包 / only the person who made a package can update it",
+                     target=f"package:{base.id}")
     svc = services(request)
 
     def submit() -> tuple[Job, bool]:
         current = svc.store.layer_versions()
+        views = [authorize_read(request, svc.registry.get(layer_id)) for layer_id in base.layers]
         return board(request).submit_patch(base, {i: current.get(i, 0) for i in base.layers}, who,
-                                           svc.settings.database_url)
+                                           svc.settings.database_url, views)
 
     job, _ = await run_in_threadpool(submit)
     location = f"{base_url(request)}/packages/{job.id}"

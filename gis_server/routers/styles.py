@@ -26,7 +26,7 @@ from gis_server.links import JSON, base_url, link
 from gis_server.params import reject_unknown
 from gis_server.problems import ApiProblem
 from gis_server.responses import json_response
-from gis_server.security import principal_of
+from gis_server.security import readable
 from gis_server.state import services
 from layers.errors import InvalidQuery
 from styles.assets import AssetNotFound, glyph_range, sprite_file
@@ -50,8 +50,7 @@ NOT_FOUND = "未找到 / Not found"
 
 
 def _catalog(request: Request) -> dict[str, StyleEntry]:
-    roles = principal_of(request).roles
-    return style_catalog(layer for layer in services(request).registry.all() if layer.may_read(roles))
+    return style_catalog(readable(request, services(request).registry.all()))
 
 
 def _entry(request: Request, style_id: str) -> StyleEntry:
@@ -119,9 +118,8 @@ def enc_style(request: Request, palette: str) -> Response:
     if fmt not in ("mapbox", "json"):
         raise InvalidQuery(f"不支持的格式 / unsupported format f={fmt!r}; use mapbox or json", parameter="f")
     settings = settings_from_query(request.query_params)
-    roles = principal_of(request).roles
-    layers = {layer.id: layer for layer in services(request).registry.all()
-              if layer.id.startswith("enc_") and layer.may_read(roles)}
+    layers = {layer.id: layer for layer in readable(request, services(request).registry.all())
+              if layer.id.startswith("enc_")}
     doc = chart_style(palette, settings, base_url=base_url(request), layers=layers)
     return _cached(request, orjson.dumps(doc), MAPBOX_STYLE if fmt == "mapbox" else JSON, STYLE_CACHE)
 

@@ -23,7 +23,7 @@ from domains.workflow.statistics import GROUPINGS, timeliness
 from gis_server.links import JSON, base_url
 from gis_server.params import parse_limit, parse_offset, reject_unknown
 from gis_server.routers.workflow import dumps
-from gis_server.security import principal_of
+from gis_server.security import caller_region, readable
 from gis_server.state import services
 from layers.errors import InvalidQuery
 from layers.model import LayerDefinition
@@ -62,9 +62,9 @@ def _instant(request: Request, name: str, *, end: bool) -> datetime | None:
 
 
 def _layers(request: Request, domain: str | None) -> list[LayerDefinition]:
-    roles = principal_of(request).roles
-    return [layer for layer in services(request).registry.all()
-            if layer.workflow is not None and layer.may_read(roles) and (domain is None or layer.domain == domain)]
+    """The caller's views of the workflow layers they may read (of one domain when asked)."""
+    return readable(request, (layer for layer in services(request).registry.all()
+                              if layer.workflow is not None and (domain is None or layer.domain == domain)))
 
 
 @router.get("/supervision/statistics", include_in_schema=False)
@@ -81,6 +81,7 @@ async def statistics(request: Request) -> Response:
         raise InvalidQuery("from 晚于 to / from is later than to", parameter="from")
     domain, region = request.query_params.get("domain"), request.query_params.get("region")
     layers = _layers(request, domain)
+    region = caller_region(request, region, layers)
     groups = await run_in_threadpool(timeliness, services(request).store, layers, group_by, start, end, now,
                                      domain=domain, region=region)
     body = {"group_by": group_by, "from": start, "to": end, "as_of": now, "domain": domain, "region": region,
@@ -112,10 +113,11 @@ async def items(request: Request) -> Response:
     if wanted is not None:
         layers = [layer for layer in layers if layer.id == wanted]
     now = utc_now()
+    region = request.query_params.get("region")  # the caller's views already keep to their region
 
     def run() -> list[dict[str, Any]]:
         found = list(open_items(services(request).store, layers, now, overdue=overdue,
-                                region=request.query_params.get("region"),
+                                region=region,
                                 holder_org=request.query_params.get("holder_org")))
         # most overdue first, then the nearest deadline; items without a deadline last
         found.sort(key=lambda item: (item.deadline is None, item.deadline or now, item.layer.id, item.fid))

@@ -39,7 +39,7 @@ from gis_server.links import base_url
 from gis_server.params import reject_unknown
 from gis_server.problems import STATUS_OF, ApiProblem
 from gis_server.responses import json_response
-from gis_server.security import authorize_read, principal_of
+from gis_server.security import authorize_read, readable
 from gis_server.state import services
 from gis_server.tiles_state import tile_service
 from layers import errors
@@ -112,9 +112,7 @@ def _states(request: Request, layers: Sequence[LayerDefinition]) -> list[LayerSt
 
 
 def _collection(request: Request, collection_id: str) -> LayerDefinition:
-    layer = services(request).registry.get_quick(collection_id)
-    authorize_read(request, layer)
-    return layer
+    return authorize_read(request, services(request).registry.get_quick(collection_id))
 
 
 @router.get("/collections/{collection_id}/tiles", include_in_schema=False)
@@ -162,8 +160,7 @@ def _dataset_layers(request: Request) -> tuple[list[LayerDefinition], list[str] 
     registry = services(request).registry
     raw = request.query_params.get("collections")
     if raw is None:
-        roles = principal_of(request).roles
-        return [layer for layer in registry.all_quick() if layer.may_read(roles)], None
+        return readable(request, registry.all_quick()), None
     prefix = f"{base_url(request)}/collections/"
     names = list(dict.fromkeys(_collection_id(item.strip(), prefix) for item in raw.split(",")))
     bad = [name for name in names if not IDENTIFIER.match(name)]
@@ -186,8 +183,7 @@ def _dataset_layers(request: Request) -> tuple[list[LayerDefinition], list[str] 
             except errors.LayerNotFound:
                 raise errors.LayerNotFound(f"图层不存在 / no collection with id {name!r}",
                                            parameter="collections") from None
-        authorize_read(request, layer)
-        layers.append(layer)
+        layers.append(authorize_read(request, layer))
     return layers, names
 
 
@@ -268,7 +264,7 @@ def _tile(request: Request, layers: Sequence[LayerDefinition], address: TileAddr
           by_caller: bool = False) -> Response:
     shown = [layer for layer in layers if layer_shown(layer, address)]
     tile = tile_service(request).tile(shown, address) if shown else _EMPTY
-    public = all("public" in layer.read_roles for layer in layers)
+    public = all(services(request).access.is_public(layer) for layer in layers)
     return tile_response(request, tile, public=public, by_caller=by_caller)
 
 

@@ -20,10 +20,13 @@ from gis_server.problems import ApiProblem
 from gis_server.routers.items import parse_feature_id
 from gis_server.routers.workflow import create_workflow_item, workflow_body
 from gis_server.rule_events import after_write
-from gis_server.security import authorize_write
+from gis_server.security import authorize_write, denied, principal_of, view_of
 from gis_server.state import services
+from gis_server.write_guard import check_hidden, check_region, keep_protected, with_own_region
+from layers.access.principal import Access
+from layers.access.view import LayerView
 from layers.crs import CRS84, ServedCrs, served_crs, to_storage
-from layers.errors import InvalidFeature
+from layers.errors import FeatureNotFound, InvalidFeature
 from layers.model import LayerDefinition
 from layers.query import OutputCrs, StoredFeature
 from layers.stores.base import FeatureRecord
@@ -78,18 +81,41 @@ async def _after_change(request: Request, layer: LayerDefinition, updated: Store
     return updated
 
 
-def _writable(request: Request, collection_id: str, *, creating: bool = False) -> LayerDefinition:
+def _writable(request: Request, collection_id: str, *, creating: bool = False) -> tuple[LayerDefinition, LayerView]:
+    """The layer's declaration (what is written) and the caller's view of it (their rules)."""
     layer = services(request).registry.get(collection_id)
-    if not (creating and layer.workflow is not None):  # the workflow engine decides who may create items
-        authorize_write(request, layer)
+    if creating and layer.workflow is not None:  # the workflow engine decides who may create items
+        view = view_of(request, layer)
+        if not principal_of(request).key_allows(layer.id, Access.WRITE):
+            raise denied(request, f"此密钥无权修改图层 {layer.id} / this key may not write this collection",
+                         target=f"layer:{layer.id}")
+    else:
+        view = authorize_write(request, layer)
     reject_unknown(request.query_params, ())
-    return layer
+    return layer, view
+
+
+def _visible(request: Request, view: LayerView, fid: int) -> None:
+    """404 for an item outside the caller's region, as a read of it would be."""
+    if view.restricted and view.layer is not None:
+        services(request).store.get(view.layer, fid, STORAGE_LONLAT)
+    elif view.restricted:
+        raise FeatureNotFound(f"要素不存在 / no feature {fid} in collection {view.source.id!r}")
+
+
+def _properties_of(body: Any) -> dict[str, Any] | None:
+    properties = body.get("properties") if isinstance(body, dict) else None
+    return properties if isinstance(properties, dict) else None
 
 
 @router.post("/collections/{collection_id}/items", include_in_schema=False)
 async def create(request: Request, collection_id: str) -> Response:
-    layer = _writable(request, collection_id, creating=True)
-    record = _record(layer, workflow_body(layer, await _read_json(request, FEATURE_TYPES)), _content_crs(request))
+    layer, view = _writable(request, collection_id, creating=True)
+    body = await _read_json(request, FEATURE_TYPES)
+    check_hidden(view, _properties_of(body))
+    body = with_own_region(view, body, principal_of(request).region)
+    record = _record(layer, workflow_body(layer, body), _content_crs(request))
+    check_region(view, record.properties, record.geometry)
     store = services(request).store
     fid = create_workflow_item(request, layer, record) if layer.workflow else store.insert(layer, [record])[0]
     await after_write(request, "feature_created", layer.id, fid)
@@ -100,12 +126,20 @@ async def create(request: Request, collection_id: str) -> Response:
 
 @router.put("/collections/{collection_id}/items/{feature_id}", include_in_schema=False)
 async def replace(request: Request, collection_id: str, feature_id: str) -> Response:
-    layer = _writable(request, collection_id)
+    layer, view = _writable(request, collection_id)
     fid = parse_feature_id(layer, feature_id)
     body = await _read_json(request, FEATURE_TYPES)
+    check_hidden(view, _properties_of(body))
+    _visible(request, view, fid)
     store = services(request).store
-    current = store.get(layer, fid, STORAGE_LONLAT).properties if layer.workflow else None
+    protected = bool(view.hidden or view.masked)
+    current = store.get(layer, fid, STORAGE_LONLAT).properties if layer.workflow or protected else None
+    if protected and (properties := _properties_of(body)) is not None:
+        body = {**body, "properties": keep_protected(view, properties, current, replacing=True)}
     record = _record(layer, workflow_body(layer, body, current), _content_crs(request))
+    check_region(view, record.properties, record.geometry)
+    if not layer.workflow:
+        current = None
     if current is not None:
         protect_supervision(layer, current, record.properties)  # state etc. change through /workflow only
     updated = store.replace(layer, fid, record, expected_version=expected_version(request, fid))
@@ -115,19 +149,24 @@ async def replace(request: Request, collection_id: str, feature_id: str) -> Resp
 
 @router.patch("/collections/{collection_id}/items/{feature_id}", include_in_schema=False)
 async def update(request: Request, collection_id: str, feature_id: str) -> Response:
-    layer = _writable(request, collection_id)
+    layer, view = _writable(request, collection_id)
     fid = parse_feature_id(layer, feature_id)
     patch = await _read_json(request, (MERGE_PATCH, *FEATURE_TYPES))
     if not isinstance(patch, dict):
         raise InvalidFeature("合并补丁须为 JSON 对象 / a merge patch must be a JSON object", field="body")
+    check_hidden(view, _properties_of(patch))
+    _visible(request, view, fid)
     store = services(request).store
     current = store.get(layer, fid, STORAGE_LONLAT)
+    if (properties := _properties_of(patch)) is not None:
+        patch = {**patch, "properties": keep_protected(view, properties, current.properties, replacing=False)}
     expected = expected_version(request, fid)
     if expected is not None and expected != current.version:
         raise ApiProblem(412, "版本已变化 / Precondition failed",
                          "要素已被他人修改 / the feature changed since the given entity tag",
                          headers={"ETag": feature_etag(fid, current.version)})
     merged = _merge(current.to_geojson(), patch, layer, _content_crs(request))
+    check_region(view, merged.properties, merged.geometry)
     protect_supervision(layer, current.properties, merged.properties)
     updated = store.replace(layer, fid, merged, expected_version=current.version)
     updated = await _after_change(request, layer, updated)
@@ -161,8 +200,9 @@ def _merge(current: dict[str, Any], patch: dict[str, Any], layer: LayerDefinitio
 
 @router.delete("/collections/{collection_id}/items/{feature_id}", include_in_schema=False)
 def delete(request: Request, collection_id: str, feature_id: str) -> Response:
-    layer = _writable(request, collection_id)
+    layer, view = _writable(request, collection_id)
     fid = parse_feature_id(layer, feature_id)
+    _visible(request, view, fid)
     services(request).store.delete(layer, fid, expected_version=expected_version(request, fid))
     return Response(status_code=204)
 

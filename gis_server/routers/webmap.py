@@ -34,7 +34,7 @@ from gis_server.params import reject_unknown
 from gis_server.problems import ApiProblem
 from gis_server.responses import html_page
 from gis_server.routers.linear_referencing import authorize_roads, off_loop
-from gis_server.security import principal_of
+from gis_server.security import principal_of, readable
 from gis_server.state import services
 from layers.errors import InvalidQuery
 from layers.query import FeatureQuery
@@ -66,7 +66,7 @@ def offline_page(request: Request) -> Response:
 async def config(request: Request) -> Response:
     reject_unknown(request.query_params, ())
     svc = services(request)
-    body = await run_in_threadpool(map_config, svc.store, svc.registry, principal_of(request))
+    body = await run_in_threadpool(map_config, svc.store, svc.registry, svc.access, principal_of(request))
     return _json(body)
 
 
@@ -96,9 +96,7 @@ def _organisations(store: FeatureStore, layers: list[Any]) -> list[str]:
 @router.get("/map/organisations", include_in_schema=False)
 async def organisations(request: Request) -> Response:
     reject_unknown(request.query_params, ())
-    roles = principal_of(request).roles
-    layers = [layer for layer in services(request).registry.all()
-              if layer.workflow is not None and layer.may_read(roles)]
+    layers = readable(request, (layer for layer in services(request).registry.all() if layer.workflow is not None))
     names = await run_in_threadpool(_organisations, services(request).store, layers)
     return _json({"organisations": names, "layers": [layer.id for layer in layers]})
 
@@ -136,6 +134,5 @@ async def search_places(request: Request) -> Response:
     reject_unknown(request.query_params, ("q",))
     text = clean_query(request.query_params.get("q"))
     svc = services(request)
-    roles = principal_of(request).roles
-    results, message = await off_loop(search, svc.store, svc.registry, roles, text)
+    results, message = await off_loop(search, svc.store, svc.registry, svc.access, principal_of(request), text)
     return _json({"query": text, "numberReturned": len(results), "message": message, "results": results})

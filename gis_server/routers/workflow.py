@@ -76,11 +76,16 @@ def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -
 
 def _workflow_layer(request: Request, collection_id: str, feature_id: str,
                     allowed: tuple[str, ...] = ()) -> tuple[LayerDefinition, int]:
+    """The layer's declaration (what the engine works on) and the item id, once the caller is known to
+    see the item: an item outside the caller's region is a 404, as it is on `/items/{id}`."""
     layer = services(request).registry.get(collection_id)
-    authorize_read(request, layer)
+    view = authorize_read(request, layer)
     reject_unknown(request.query_params, allowed)
     workflow_of(layer)
-    return layer, parse_feature_id(layer, feature_id)
+    fid = parse_feature_id(layer, feature_id)
+    if view.row_filter is not None:
+        services(request).store.get(view, fid, STORAGE)
+    return layer, fid
 
 
 def _named_caller(request: Request, layer: LayerDefinition) -> Actor:

@@ -374,6 +374,9 @@ class _Validator:
             if name in _ID_NAMES:
                 return Operand("property", FID, FID_SPEC)
             spec = self.layer.field(name)
+            if spec is not None and (spec.masked or spec.secret):
+                raise _error(f"字段 {name} 已脱敏或加密，不能用于过滤 / field {name!r} is masked or encrypted "
+                             "and cannot be used in a filter")
             if spec is not None:
                 return Operand("property", name, spec)
         queryables = ", ".join((*self.layer.field_names, "id", GEOMETRY))

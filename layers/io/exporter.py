@@ -15,7 +15,8 @@ the layer schema. Format notes:
   and a `.prj` beside it naming the CRS (CSV has nowhere else to keep it; imports read it).
 
 The file is written in a temporary folder beside the target and moved into place at the end:
-a failed export leaves nothing half-written.
+a failed export leaves nothing half-written. A finished export appends an `export` record to the
+store's audit trail (who, layer, format, count, the SHA-256 of each file).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from layers.crs import same_coordinates, transformer
 from layers.errors import InvalidQuery
 from layers.io.columns import shapefile_field_names
 from layers.model import FieldType, LayerDefinition
+from layers.protect.audit_events import record_export
 from layers.query import STORAGE_SRID, StoredFeature
 from layers.stores.base import FeatureStore
 
@@ -114,11 +116,15 @@ def export_layer(store: FeatureStore, layer: LayerDefinition, path: Path, fmt: E
             count = _write_gdal(store, layer, target, fmt, srid, names, batch_size, progress)
             if fmt is ExportFormat.CSV:
                 target.with_suffix(".prj").write_text(CRS.from_epsg(srid).to_wkt("WKT1_ESRI"), encoding="utf-8")
+        written: list[Path] = []
         for produced in sorted(work.iterdir()):
             destination = path.with_name(path.stem + produced.name[len(target.stem):])
             produced.replace(destination)
+            written.append(destination)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    record_export(store, layer_id=layer.id, fmt=fmt.value, srid=srid, features=count, paths=written,
+                  secret_fields=[spec.name for spec in layer.fields if spec.secret])
     return ExportReport(layer_id=layer.id, path=path, format=fmt, srid=srid, features=count, field_names=names,
                         seconds=time.perf_counter() - started)
 

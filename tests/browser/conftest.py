@@ -71,6 +71,12 @@ users:
     roles: [safety_officer, hazard_reporter]
     organisation: 长春市交通运输局
     region: "220100"
+  hazard-officer-jilin-token:
+    name: safety_officer.220200.01
+    display_name: 吉林市安全监管员
+    roles: [safety_officer, hazard_reporter]
+    organisation: 吉林市交通运输局
+    region: "220200"
   permit-officer-token:
     name: permit_officer.220100.01
     display_name: 长春市大件运输许可经办人

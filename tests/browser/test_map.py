@@ -37,6 +37,8 @@ from tests.browser.map_page import (
 pytestmark = pytest.mark.xdist_group("browser")
 
 HAZARD_OFFICER = "hazard-officer-token"
+#: Jilin City's officer: the hub's hazards are Jilin City's, which Changchun's officer does not see.
+JILIN_HAZARD_OFFICER = "hazard-officer-jilin-token"
 PERMIT_OFFICER = "permit-officer-token"
 #: Jilin City down to Fengman Dam, where most sample layers (the chart among them) have features.
 HUB = (126.47, 43.71, 126.70, 43.90)
@@ -245,9 +247,12 @@ def test_the_chart_view_draws_the_palettes_and_the_unsafe_water_for_a_safety_dep
 
 
 def test_a_transition_made_in_the_popup_changes_the_feature_colour(browser: Any, sample_site: SampleSite) -> None:
-    token = HAZARD_OFFICER
-    hazard = get(sample_site, "/collections/haz_hazards/items", token, limit=1, offset=3,
-                 filter="workflow_state = 'reported'")["features"][0]
+    token = JILIN_HAZARD_OFFICER
+    # the officer sees Jilin City's hazards only (the layer's rows are by region)
+    reported_ones = get(sample_site, "/collections/haz_hazards/items", token, limit=10,
+                        filter="workflow_state = 'reported'")["features"]
+    assert reported_ones and {f["properties"]["adcode"] for f in reported_ones} == {"220200"}
+    hazard = reported_ones[min(3, len(reported_ones) - 1)]
     fid = hazard["id"]
     lon, lat = hazard["geometry"]["coordinates"]
     style = get(sample_site, "/styles/onemap", token, f="json")
@@ -266,7 +271,7 @@ def test_a_transition_made_in_the_popup_changes_the_feature_colour(browser: Any,
         with page.expect_navigation():
             page.click(".sign-in button[type=submit]")
         page.wait_for_function("() => window.onemap && window.onemap.ready === true", timeout=60_000)
-        assert "长春市安全监管员" in page.inner_text("#auth")
+        assert "吉林市安全监管员" in page.inner_text("#auth")
         show_only(page, ["haz_hazards"])
         jump(page, lon, lat, 16)
         before = [f for f in rendered(page, "haz_hazards") if f["id"] == fid and f["layer"] == "haz_hazards-icon"]
@@ -286,7 +291,7 @@ def test_a_transition_made_in_the_popup_changes_the_feature_colour(browser: Any,
         after = [f for f in rendered(page, "haz_hazards") if f["id"] == fid and f["layer"] == "haz_hazards-icon"]
         assert hex_of(after[0]["paint"]["icon-color"]) == assessed
         steps = get(sample_site, f"/collections/haz_hazards/items/{fid}/workflow/history", token)["history"]
-        assert steps[-1]["transition"]["id"] == "assess" and steps[-1]["actor"] == "safety_officer.220100.01"
+        assert steps[-1]["transition"]["id"] == "assess" and steps[-1]["actor"] == "safety_officer.220200.01"
         assert watch.problems == []
     finally:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -137,6 +137,9 @@ def _server_env(store_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ONEMAP_")}
     env.update({"ONEMAP_DATABASE_URL": store_url, "ONEMAP_ADMIN_TOKEN": ADMIN_TOKEN,
                 "ONEMAP_RATE_LIMIT": "0",  # one fuzzing caller makes thousands of requests
+                # the clients read the sample layers anonymously on both stores (tests/access checks the
+                # PostGIS default, where anonymous callers read only the layers declared public)
+                "ONEMAP_ANONYMOUS_READ": "all",
                 "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"})
     return env
 

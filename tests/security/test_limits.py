@@ -138,6 +138,17 @@ def test_a_caller_over_its_rate_gets_429_then_recovers(make_client: MakeClient) 
         assert client.get("/collections").status_code == 200
 
 
+def test_made_up_tokens_do_not_escape_the_limit(make_client: MakeClient) -> None:
+    """A new random token per request would be a new caller each time: refused tokens are counted
+    against the address they come from, while a valid token from there still gets through."""
+    with make_client(rate_limit=RateLimit(3, 10.0)) as client:
+        statuses = [client.get("/collections", headers={"Authorization": f"Bearer made-up-{i}-0123456789"}
+                               ).status_code for i in range(5)]
+        assert statuses[:3] == [401, 401, 401] and statuses[3:] == [429, 429]
+        assert client.get("/collections", headers=AUTH).status_code == 200
+        assert client.get("/collections").status_code == 200  # anonymous requests have their own bucket
+
+
 def test_buckets_refill_and_memory_stays_bounded() -> None:
     now = [0.0]
     limiter = RateLimiter(RateLimit(2, 10.0), clock=lambda: now[0], max_identities=4)

@@ -1,6 +1,7 @@
 """A real client: Debian's GDAL MVT driver reads tiles from a running server, features land in place.
 
-The server (uvicorn, subprocess) serves the Jilin samples (`onemap load-samples`) from each store.
+The server (uvicorn, subprocess) serves the Jilin base samples (`onemap load-samples --domains base`)
+from each store.
 `ogrinfo "MVT:<tile url>" -oo Z= -oo X= -oo Y=` decodes one tile into EPSG:3857; its coordinates
 are compared with the source GeoJSON projected to EPSG:3857.
 
@@ -55,7 +56,8 @@ def server(store_url: str, tmp_path: Path) -> Iterator[str]:
     if not Path(OGRINFO).exists():
         missing(f"{OGRINFO} not found (Debian gdal-bin)")
     env = {**os.environ, "ONEMAP_DATABASE_URL": store_url, "ONEMAP_TILE_CACHE_DIR": str(tmp_path / "tile-cache")}
-    subprocess.run([sys.executable, "-m", "gis_server.cli.main", "load-samples"], env=env, check=True,
+    subprocess.run([sys.executable, "-m", "gis_server.cli.main", "load-samples", "--domains", "base"], env=env,
+                   check=True,
                    capture_output=True, cwd=REPO, timeout=300)
     command = [sys.executable, "-m", "uvicorn", "tests.tiles.test_gdal_mvt:app_factory", "--factory",
                "--host", "127.0.0.1"]

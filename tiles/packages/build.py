@@ -10,7 +10,8 @@
    and keeps everything finished;
 3. writes the package (`container.create_package`): the tiles in (z, x, y) order, the style, sprites
    and glyphs (`style.style_parts`), any extra parts (field work), and the manifest with the hash of
-   every part; the file appears under its name only when complete; then removes the work file.
+   every part; the file appears under its name only when complete; then removes the work file and
+   appends a `package_build` record (who, what, the file's SHA-256) to the store's audit trail.
 
 `estimate(plan, database_url)` renders a few tiles per zoom to guess the size (for `--dry-run`).
 """
@@ -28,6 +29,7 @@ import orjson
 import shapely
 
 from layers.model import LayerDefinition
+from layers.protect.audit_events import record_package_build
 from tiles.cache.seed import CHUNK
 from tiles.documents import vector_layer_json
 from tiles.packages.area import Area
@@ -78,12 +80,19 @@ def work_path(out: Path) -> Path:
 
 
 def job_description(request: BuildRequest, versions: Mapping[str, int]) -> str:
-    """What the work file must match to be resumed: format, zooms, area, layers and their versions."""
+    """What the work file must match to be resumed: format, zooms, area, layers and their versions, and
+    what of each layer its requester sees (their views' rows, fields and masks)."""
     return orjson.dumps({
         "format": request.fmt, "zooms": list(request.zooms),
         "area": sha256(shapely.to_wkb(request.area.geometry, output_dimension=2)),
         "layers": [[layer.id, versions.get(layer.id, -1)] for layer in request.layers],
+        "views": [sha256(_seen(layer).encode()) for layer in request.layers],
     }).decode()
+
+
+def _seen(layer: LayerDefinition) -> str:
+    fields = [f"{spec.name}{'*' if spec.masked else ''}" for spec in layer.fields]
+    return orjson.dumps({"rows": layer.row_filter, "fields": fields}).decode()
 
 
 def _versions(database_url: str, layer_ids: list[str]) -> dict[str, int]:
@@ -116,7 +125,7 @@ def build_package(request: BuildRequest, database_url: str, *, workers: int | No
         if on_start is not None:
             on_start(report)
         run = RenderRun()
-        chunks = render_chunks(database_url, tuple(layer.id for layer in request.layers), todo,
+        chunks = render_chunks(database_url, tuple(request.layers), todo,
                                workers or os.cpu_count() or 2, run)
         try:
             for chunk_id, planned, tiles in chunks:
@@ -141,6 +150,7 @@ def build_package(request: BuildRequest, database_url: str, *, workers: int | No
         work.close()
         raise
     work.remove()
+    record_package_build(database_url, path=request.out, manifest=report.manifest)  # the audit trail
     report.seconds = time.perf_counter() - started
     return report
 

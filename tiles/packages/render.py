@@ -24,6 +24,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from layers.model import LayerDefinition
 from tiles.cache.bounds import influence_box
 from tiles.cache.seed import shown_layers
 from tiles.model import TileAddress
@@ -71,7 +72,7 @@ def render_chunk(renderer: Any, layers: Sequence[Any], chunk: PackageChunk, stop
     return tiles
 
 
-def _work(database_url: str, layer_ids: tuple[str, ...], chunks: list[PackageChunk], messages: Any,
+def _work(database_url: str, layers: tuple[LayerDefinition, ...], chunks: list[PackageChunk], messages: Any,
           stop: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     pid = os.getpid()
@@ -81,11 +82,9 @@ def _work(database_url: str, layer_ids: tuple[str, ...], chunks: list[PackageChu
     store = renderer = None
     try:
         store = open_store(database_url)
-        known = {layer.id: layer for layer in store.load_layer_definitions()}
-        layers = [known[layer_id] for layer_id in layer_ids]
         renderer = renderer_for(store)
         for chunk in chunks:
-            tiles = render_chunk(renderer, layers, chunk, stop)
+            tiles = render_chunk(renderer, list(layers), chunk, stop)
             if tiles is None:
                 return
             messages.put(("chunk", pid, chunk.id, chunk.count, tiles))
@@ -101,13 +100,15 @@ def _work(database_url: str, layer_ids: tuple[str, ...], chunks: list[PackageChu
         messages.put(("exit", pid))
 
 
-def render_chunks(database_url: str, layer_ids: tuple[str, ...], todo: Sequence[PackageChunk], workers: int,
+def render_chunks(database_url: str, layers: tuple[LayerDefinition, ...], todo: Sequence[PackageChunk], workers: int,
                   run: RenderRun) -> Iterator[RenderedChunk]:
+    """Render `todo` in worker processes with these layer definitions (a caller's views of the layers:
+    the package holds what its requester may see, masked as they see it)."""
     context = multiprocessing.get_context("spawn")
     messages = context.Queue(maxsize=256)
     stop = context.Event()
     shares = [list(todo[i::workers]) for i in range(max(1, workers))]
-    processes = [context.Process(target=_work, args=(database_url, layer_ids, share, messages, stop),
+    processes = [context.Process(target=_work, args=(database_url, layers, share, messages, stop),
                                  name=f"onemap-package-{i}", daemon=True) for i, share in enumerate(shares) if share]
     for process in processes:
         process.start()

@@ -18,7 +18,7 @@ area at the same data versions holds (tested), or the patch is refused.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -128,7 +128,7 @@ def render_tiles(database_url: str, layers: list[LayerDefinition], keys: set[Til
             store.close()
     else:
         run = RenderRun()
-        for _, _, tiles in render_chunks(database_url, tuple(layer.id for layer in layers), chunks,
+        for _, _, tiles in render_chunks(database_url, tuple(layers), chunks,
                                          workers or os.cpu_count() or 2, run):
             rendered += tiles
         if run.errors or run.interrupted:
@@ -136,7 +136,12 @@ def render_tiles(database_url: str, layers: list[LayerDefinition], keys: set[Til
     return {(z, x, y): data for z, x, y, data in rendered}
 
 
-def build_patch(package: Path, database_url: str, out: Path, *, workers: int | None = None) -> PatchReport:
+def build_patch(package: Path, database_url: str, out: Path, *, workers: int | None = None,
+                layers: Sequence[LayerDefinition] | None = None) -> PatchReport:
+    """The patch of `package` up to the data as it is now, rendered with `layers` when given (the views
+    of the requester the package was built for, so the patch holds what the package holds) or else
+    the layers' declarations."""
+    from layers.protect.audit_events import record_package_build
     from layers.stores import open_store
 
     with open_package(package) as reader:
@@ -157,9 +162,10 @@ def build_patch(package: Path, database_url: str, out: Path, *, workers: int | N
                      if current.get(layer.id, 0) != layer.data_version}
         finally:
             store.close()
-        layers = [known[layer.id] for layer in manifest.layers]
+        views = {layer.id: layer for layer in layers or ()}
+        chosen = [views.get(layer.id) or known[layer.id] for layer in manifest.layers]
         candidates = candidate_tiles(manifest, edits) if edits else set()
-        fresh = render_tiles(database_url, layers, candidates, workers)
+        fresh = render_tiles(database_url, chosen, candidates, workers)
         changed = {key: data for key, data in fresh.items() if reader.tile(*key) != data}
         deleted = sorted(key for key in candidates if key not in fresh and reader.tile(*key) is not None)
         result_tiles = {(z, x, y): data for z, x, y, data in reader.tiles()}
@@ -180,6 +186,7 @@ def build_patch(package: Path, database_url: str, out: Path, *, workers: int | N
         metadata = reader.metadata
     _write(out, manifest.format, sorted(changed.items()), {**patch_parts, MANIFEST_PART: patch.to_bytes()},
            replace(metadata, extra={**metadata.extra, "package_id": patch.package_id, "kind": "patch"}))
+    record_package_build(database_url, path=out, manifest=patch)  # the audit trail
     return PatchReport(manifest.package_id, len(candidates), len(changed), len(deleted), out, result)
 
 

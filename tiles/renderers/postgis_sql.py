@@ -48,8 +48,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.dialects import postgresql
 
+from layers.access.masking import mask_sql_text
 from layers.model import FieldType, GeometryType, LayerDefinition, ThinningRule
 from layers.query import GEOGRAPHIC_SRIDS, STORAGE_SRID
+from layers.stores.postgis.where import row_filter_sql
 from tiles.model import EXTENT
 from tiles.plan import ADDED_PROPERTIES, LayerTilePlan
 
@@ -70,6 +72,12 @@ _SECONDS = "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'"
 _MICROSECONDS = "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'"
 _FILTER = f't."geom" && ST_MakeEnvelope($5::float8, $6::float8, $7::float8, $8::float8, {STORAGE_SRID})'
 _DU = "$9::float8"
+
+
+def _filter(layer: LayerDefinition) -> str:
+    """The tile's bbox condition over `t`, and the caller's row filter when `layer` is a view."""
+    rows = row_filter_sql(layer, "t")
+    return _FILTER if rows is None else f"{_FILTER} AND ({rows})"
 
 
 def q(identifier: str) -> str:
@@ -147,6 +155,8 @@ def tile_fields(plan: LayerTilePlan) -> tuple[str, ...]:
 def _property(layer: LayerDefinition, name: str, alias: str) -> str:
     spec = layer.field(name)
     column = f"{alias}.{q(name)}"
+    if spec is not None and spec.masked and spec.sensitive is not None:
+        return f"{mask_sql_text(column, spec.sensitive)} AS {q(name)}"
     if spec is not None and spec.type is FieldType.DATE:
         return f"to_char({column}, {_DATE}) AS {q(name)}"
     if spec is not None and spec.type is FieldType.DATETIME:
@@ -233,11 +243,11 @@ def _gridded_narrow(plan: LayerTilePlan, frame: Frame, limit: int, rule: Thinnin
         averages = [(f"avg({lon})", "ax"), (f"avg({lat})", "ay")]
     if not plan.priority:  # the lowest fid of each cell: a hash aggregate, no sort
         picked = ['min(t."fid") AS fid', "count(*) AS k", *(f"{a} AS {n}" for a, n in averages)]
-        cells = f"SELECT {', '.join(picked)} FROM {table} t WHERE {_FILTER} GROUP BY {cx}, {cy}"
+        cells = f"SELECT {', '.join(picked)} FROM {table} t WHERE {_filter(plan.layer)} GROUP BY {cx}, {cy}"
     else:
         order = _order(plan, "t")
         picked = ['t."fid"', "count(*) OVER w AS k", *(f"{a} OVER w AS {n}" for a, n in averages)]
-        cells = (f"SELECT DISTINCT ON ({cx}, {cy}) {', '.join(picked)} FROM {table} t WHERE {_FILTER} "
+        cells = (f"SELECT DISTINCT ON ({cx}, {cy}) {', '.join(picked)} FROM {table} t WHERE {_filter(plan.layer)} "
                  f"WINDOW w AS (PARTITION BY {cx}, {cy} ORDER BY {order} "
                  "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) "
                  f"ORDER BY {cx}, {cy}, {order}")
@@ -258,7 +268,7 @@ def _gridded_wide(plan: LayerTilePlan, frame: Frame, limit: int, rule: ThinningR
         lon, lat = _xy(plan.layer)
         window += [f"avg({lon}) OVER w AS ax", f"avg({lat}) OVER w AS ay"]
     cells = (f"SELECT DISTINCT ON ({cx}, {cy}) {', '.join(_columns(plan) + window)} "
-             f"FROM {q(plan.layer.id)} t WHERE {_FILTER} "
+             f"FROM {q(plan.layer.id)} t WHERE {_filter(plan.layer)} "
              f"WINDOW w AS (PARTITION BY {cx}, {cy} ORDER BY {order} "
              "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) "
              f"ORDER BY {cx}, {cy}, {order}")
@@ -276,7 +286,7 @@ def _gridded(plan: LayerTilePlan, frame: Frame, limit: int, rule: ThinningRule) 
 
 
 def _limited(plan: LayerTilePlan, frame: Frame, limit: int, rule: ThinningRule) -> list[str]:
-    where = _FILTER
+    where = _filter(plan.layer)
     if rule is ThinningRule.DROP_SMALLEST:
         where += " AND " + _large_enough(plan, frame)
     # OFFSET 0: the ORDER BY … LIMIT sorts the tile's candidates instead of walking the fid index
@@ -305,7 +315,7 @@ def layer_sql(plan: LayerTilePlan, frame: Frame, index: int, limit: int) -> str:
     else:
         ctes = _limited(plan, frame, limit, rule)
         candidates = (f"CASE WHEN count(*) >= {int(limit)} "
-                      f"THEN (SELECT count(*) FROM {q(layer.id)} t WHERE {_FILTER}) END")
+                      f"THEN (SELECT count(*) FROM {q(layer.id)} t WHERE {_filter(layer)}) END")
     # ST_AsMVT skips rows whose geometry ST_AsMVTGeom clipped away (NULL); count(geom) counts the
     # rest. OFFSET 0 keeps `m` a subquery, so ST_AsMVTGeom runs once per row, not once per use.
     return (f"(WITH {', '.join(ctes)} "

@@ -33,13 +33,16 @@ import shapely
 import sqlalchemy as sa
 from shapely.geometry.base import BaseGeometry
 
+from layers.access.masking import apply_masks
 from layers.crs import transformer
 from layers.errors import LayerNotFound
+from layers.filters.to_sql import cql_to_sql
 from layers.model import LayerDefinition, ThinningRule
 from layers.query import GEOGRAPHIC_SRIDS, STORAGE_SRID, FeatureQuery, OutputCrs, SortKey
 from layers.stores.base import FeatureStore
 from layers.stores.geopackage import GeoPackageStore
 from layers.stores.geopackage import geometry as gpb
+from layers.stores.geopackage.dialect import GeoPackageDialect
 from layers.stores.geopackage.engine import reading
 from layers.stores.geopackage.schema import rtree_name
 from layers.stores.geopackage.tables import layer_table
@@ -47,6 +50,8 @@ from tiles.matrix_sets import tile_bounds
 from tiles.model import EXTENT, TileAddress
 from tiles.plan import ADDED_PROPERTIES, LayerTilePlan
 from tiles.renderers.thinning import TileFeature, effective_rule, priority_order
+
+_DIALECT = GeoPackageDialect()
 
 #: Tile units kept around the tile when clipping (as `ST_AsMVTGeom`'s buffer).
 BUFFER = 64
@@ -184,6 +189,7 @@ def tile_properties(plan: LayerTilePlan, values: Sequence[Any]) -> dict[str, Any
     """`plan.fields` with their values (nulls left out: MVT has no null) and the layer's domain."""
     props = {name: tile_value(value) for name, value in zip(plan.fields, values, strict=True)
              if value is not None and name not in ADDED_PROPERTIES}
+    apply_masks(props, plan.masks)
     props["domain"] = plan.layer.domain
     return props
 
@@ -261,10 +267,11 @@ def _read_statement(layer: LayerDefinition, fields: tuple[str, ...], priority: t
                 for name, ascending in priority]
         return [*keys, table.c.fid.asc()]
 
-    if priority:
+    if priority or layer.row_filter is not None:
         inner = lt.table.alias("p")
         chosen = (sa.select(inner.c.fid.label("id")).select_from(rt.join(inner, inner.c.fid == rt.c.id))
-                  .where(*conditions).order_by(*order(inner)).limit(sa.bindparam("limit")).subquery("k"))
+                  .where(*conditions, *_rows(layer, inner)).order_by(*order(inner)).limit(sa.bindparam("limit"))
+                  .subquery("k"))
     else:
         chosen = (sa.select(rt.c.id.label("id")).where(*conditions).order_by(rt.c.id)
                   .limit(sa.bindparam("limit")).subquery("k"))
@@ -282,7 +289,25 @@ def _properties_statement(layer: LayerDefinition, fields: tuple[str, ...]) -> sa
 @lru_cache(maxsize=1024)
 def _count_statement(layer: LayerDefinition) -> sa.Select[Any]:
     rt = _rtree(layer)
-    return sa.select(sa.func.count()).select_from(rt).where(*_in_area(rt))
+    if layer.row_filter is None:
+        return sa.select(sa.func.count()).select_from(rt).where(*_in_area(rt))
+    inner = layer_table(layer).table.alias("p")
+    return (sa.select(sa.func.count()).select_from(rt.join(inner, inner.c.fid == rt.c.id))
+            .where(*_in_area(rt), *_rows(layer, inner)))
+
+
+def _rows(layer: LayerDefinition, table: sa.Alias) -> list[Any]:
+    """The row filter of a view (`layers.access.view`) over `table`; none for a declaration."""
+    if layer.row_filter is None:
+        return []
+    condition = layer.row_condition
+    if condition is not None and condition.get("op") == "s_intersects":
+        # spatial tests find their R-tree by the table's own name: test the rows of the table, by fid
+        lt = layer_table(layer)
+        spatial = cql_to_sql(condition, layer, lt.columns(), lt.geom, _DIALECT)
+        return [table.c.fid.in_(sa.select(lt.fid).where(spatial))]
+    columns = {"fid": table.c.fid, **{name: table.c[name] for name in layer.field_names}}
+    return [cql_to_sql(condition, layer, columns, table.c.geom, _DIALECT)]
 
 
 @cache

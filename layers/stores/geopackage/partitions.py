@@ -4,7 +4,7 @@ One `BEGIN IMMEDIATE` transaction holds the whole call. Per change: the box of t
 that goes is read from the layer's R-tree (float32 bounds rounded outwards, so never smaller than
 the features), the rows are deleted, the records inserted (`writer.insert_rows`). Then every
 layer that changed gets one data-version bump, its edit-log boxes and its exact extent (read
-through the R-tree) in `gpkg_contents`, still in the same transaction.
+through the R-tree) in `gpkg_contents`, and the call one audit record, still in the same transaction.
 May import: sqlalchemy, layers.*, this package.
 """
 
@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from layers.errors import InvalidQuery, LayerNotFound
 from layers.model import LayerDefinition
+from layers.protect.write_audit import partitions_detail, record_write
 from layers.stores.base import EditBox, PartitionChange, Progress
 from layers.stores.geopackage import edits
 from layers.stores.geopackage.engine import writing
@@ -42,6 +43,7 @@ def replace_partitions(engine: sa.Engine, changes: Sequence[PartitionChange],
     shrunk: set[str] = set()
     grown: set[str] = set()
     results: list[list[int]] = []
+    deleted: dict[str, int] = {}
     written = 0
     with integrity_errors(), writing(engine) as conn:
         for layer_id in sorted(layers):
@@ -57,6 +59,7 @@ def replace_partitions(engine: sa.Engine, changes: Sequence[PartitionChange],
                     f"(SELECT count(*) FROM {table} WHERE {quote(change.field)} IS ?) FROM {rtree} "
                     f"WHERE id IN (SELECT fid FROM {table} WHERE {quote(change.field)} IS ?)", (value, value)).one()
                 if box[4]:
+                    deleted[layer.id] = deleted.get(layer.id, 0) + int(box[4])
                     conn.exec_driver_sql(f"DELETE FROM {table} WHERE {quote(change.field)} IS ?", (value,))
                     boxes[layer.id].append(edits.as_box(box[:4]))
                     shrunk.add(layer.id)
@@ -70,9 +73,14 @@ def replace_partitions(engine: sa.Engine, changes: Sequence[PartitionChange],
                 boxes[layer.id].extend(added)
                 grown.add(layer.id)
             results.append(fids)
+        versions: dict[str, int] = {}
         for layer_id in sorted(shrunk | grown):
             layer = layers[layer_id]
-            edits.record(conn, layer_id, bump_data_version(conn, layer), boxes[layer_id])
+            versions[layer_id] = bump_data_version(conn, layer)
+            edits.record(conn, layer_id, versions[layer_id], boxes[layer_id])
             _save_extent(conn, layer_id, exact_extent(conn, layer_id))
+        if versions:
+            target, detail = partitions_detail(changes, results, deleted, versions)
+            record_write(conn, "geopackage", min(versions), "replace_partitions", target=target, **detail)
     return results
 

@@ -15,6 +15,7 @@ import shapely
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement
 
+from layers.access.masking import apply_masks, masks_of
 from layers.errors import FeatureNotFound, InvalidQuery, LayerNotFound
 from layers.model import FieldType, LayerDefinition
 from layers.query import STORAGE_SRID, FeaturePage, FeatureQuery, LayerState, OutputCrs, StoredFeature
@@ -58,7 +59,20 @@ def where_clauses(lt: LayerTable, query: FeatureQuery, dialect: GeoPackageDialec
         from layers.filters.to_sql import cql_to_sql
 
         clauses.append(cql_to_sql(query.cql, layer, lt.columns(), lt.geom, dialect))
+    clauses.extend(row_clauses(lt))
     return clauses
+
+
+_DIALECT = GeoPackageDialect()
+
+
+def row_clauses(lt: LayerTable) -> list[ColumnElement[bool]]:
+    """The caller's row filter when the layer is a view (`layers.access.view`); none for a declaration."""
+    if lt.layer.row_filter is None:
+        return []
+    from layers.filters.to_sql import cql_to_sql
+
+    return [cql_to_sql(lt.layer.row_condition, lt.layer, lt.columns(), lt.geom, _DIALECT)]
 
 
 def _interval(lt: LayerTable, query: FeatureQuery, dialect: GeoPackageDialect) -> list[ColumnElement[bool]]:
@@ -138,18 +152,20 @@ def query_page(engine: sa.Engine, layer: LayerDefinition, query: FeatureQuery,
     offset = 1 if query.skip_geometry else 2
     geometries = ([None] * len(rows) if query.skip_geometry
                   else encode.geojson_geometries([row[1] for row in rows], query.crs))
-    features = [encode.feature(row[0], geometry, dict(zip(names, row[offset:], strict=True)))
+    masks = masks_of(layer, set(names))
+    features = [encode.feature(row[0], geometry, apply_masks(dict(zip(names, row[offset:], strict=True)), masks))
                 for row, geometry in zip(rows, geometries, strict=True)]
     return FeaturePage(number_matched=matched, number_returned=len(rows), features_json=encode.dumps(features))
 
 
 def _stored(lt: LayerTable, rows: list[sa.Row[Any]], crs: OutputCrs, *, rounded: bool) -> list[StoredFeature]:
     names = lt.layer.field_names
+    masks = masks_of(lt.layer, set(names))
     maps = [row._mapping for row in rows]
     geometries = encode.geojson_geometries([m["geom"] for m in maps], crs, rounded=rounded)
     return [
         StoredFeature(fid=m["fid"], version=m["_version"], geometry=encode.geometry_dict(geometry),
-                      properties={name: m[name] for name in names}, updated_at=m["_updated_at"])
+                      properties=apply_masks({name: m[name] for name in names}, masks), updated_at=m["_updated_at"])
         for m, geometry in zip(maps, geometries, strict=True)
     ]
 
@@ -159,7 +175,7 @@ def read_feature(conn: sa.Connection, layer: LayerDefinition, fid: int, crs: Out
     """One feature through an open connection (writers use it to return the new state)."""
     lt = layer_table(layer)
     try:
-        row = conn.execute(sa.select(lt.table).where(lt.fid == fid)).first()
+        row = conn.execute(sa.select(lt.table).where(lt.fid == fid, *row_clauses(lt))).first()
     except sa.exc.OperationalError as exc:
         if _missing_table(exc):
             raise _layer_missing(layer) from exc
@@ -179,7 +195,7 @@ def iter_batches(engine: sa.Engine, layer: LayerDefinition, batch_size: int) -> 
     lt = layer_table(layer)
     last = None
     while True:
-        statement = sa.select(lt.table).order_by(lt.fid).limit(max(1, batch_size))
+        statement = sa.select(lt.table).where(*row_clauses(lt)).order_by(lt.fid).limit(max(1, batch_size))
         if last is not None:
             statement = statement.where(lt.fid > last)
         try:

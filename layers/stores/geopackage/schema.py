@@ -130,8 +130,8 @@ def rtree_name(table: str) -> str:
 
 def column_ddl(spec: FieldSpec) -> str:
     kind = GPKG_TYPES[spec.type]
-    if spec.type is FieldType.STRING and spec.max_length is not None:
-        kind = f"TEXT({spec.max_length})"
+    if spec.type is FieldType.STRING and spec.max_length is not None and not spec.secret:
+        kind = f"TEXT({spec.max_length})"  # a secret field holds an SM4 token, longer than the plaintext
     return f"{quote(spec.name)} {kind}"
 
 

@@ -16,6 +16,8 @@ import sqlalchemy as sa
 
 from layers.errors import StoreUnavailable
 from layers.model import LayerDefinition
+from layers.protect.field_secrets import FieldSecrets, local_key_path
+from layers.protect.write_audit import record_drop, record_registration
 from layers.query import FeaturePage, FeatureQuery, LayerState, OutputCrs, StoredFeature
 from layers.stores.base import (
     ChangeWatch,
@@ -40,6 +42,8 @@ class GeoPackageStore(FeatureStore):
         self.path = Path(path)
         self.dialect = GeoPackageDialect()
         self._engine: sa.Engine | None = None
+        #: SM4 for the layers' secret fields; without configured keys, a local key file beside the file.
+        self.secrets = FieldSecrets(local_key_file=local_key_path(self.path))
 
     @property
     def engine(self) -> sa.Engine:
@@ -87,33 +91,47 @@ class GeoPackageStore(FeatureStore):
 
     def register_layer(self, layer: LayerDefinition, *, replace: bool = False) -> None:
         with writing(self.engine) as conn:
+            old = registry.stored_definition(conn, layer.id)
+            revision = registry.revision(conn)
             registry.register(conn, layer, replace=replace)
+            if registry.revision(conn) != revision:  # a change, not an unchanged re-registration
+                version = conn.exec_driver_sql("SELECT data_version FROM onemap_layers WHERE id = ?",
+                                               (layer.id,)).scalar()
+                record_registration(conn, self.kind, old, layer, None if version is None else int(version))
 
     def drop_layer(self, layer_id: str) -> None:
         with writing(self.engine) as conn:
+            last = conn.exec_driver_sql("SELECT data_version FROM onemap_layers WHERE id = ?", (layer_id,)).scalar()
             registry.drop(conn, layer_id)
+            record_drop(conn, self.kind, layer_id, None if last is None else int(last))
 
     def layer_state(self, layer: LayerDefinition) -> LayerState:
         return reader.layer_state(self.engine, layer)
 
     # -- reading ----------------------------------------------------------------------------
+    # Secret fields (`secrets`): filters on them are refused, masked ones are read unmasked, and what
+    # comes back is decrypted (and masked) for the fields of the definition given.
     def query(self, layer: LayerDefinition, query: FeatureQuery) -> FeaturePage:
-        return reader.query_page(self.engine, layer, query, self.dialect)
+        self.secrets.check_query(layer, query)
+        return self.secrets.page(layer, reader.query_page(self.engine, self.secrets.reading(layer), query,
+                                                          self.dialect))
 
     def get(self, layer: LayerDefinition, fid: int, crs: OutputCrs) -> StoredFeature:
-        return reader.get_feature(self.engine, layer, fid, crs)
+        return self.secrets.feature(layer, reader.get_feature(self.engine, self.secrets.reading(layer), fid, crs))
 
     def iter_records(self, layer: LayerDefinition, batch_size: int = 10_000) -> Iterator[list[StoredFeature]]:
-        return reader.iter_batches(self.engine, layer, batch_size)
+        return self.secrets.batches(layer, reader.iter_batches(self.engine, self.secrets.reading(layer), batch_size))
 
-    # -- writing ----------------------------------------------------------------------------
+    # -- writing (secret values encrypted on the way in) -------------------------------------
     def insert(self, layer: LayerDefinition, records: Iterable[FeatureRecord],
                progress: Progress | None = None) -> list[int]:
-        return writer.insert(self.engine, layer, records, progress)
+        return writer.insert(self.engine, layer, self.secrets.records(layer, records), progress)
 
     def replace(self, layer: LayerDefinition, fid: int, record: FeatureRecord,
                 expected_version: int | None = None) -> StoredFeature:
-        return writer.replace(self.engine, layer, fid, record, expected_version)
+        stored = writer.replace(self.engine, self.secrets.reading(layer), fid, self.secrets.record(layer, record),
+                                expected_version)
+        return self.secrets.feature(layer, stored)
 
     def delete(self, layer: LayerDefinition, fid: int, expected_version: int | None = None) -> None:
         writer.delete(self.engine, layer, fid, expected_version)
@@ -125,15 +143,16 @@ class GeoPackageStore(FeatureStore):
                            progress: Progress | None = None) -> list[list[int]]:
         if not changes:
             return []
-        return partitions.replace_partitions(self.engine, changes, progress)
+        return partitions.replace_partitions(self.engine, self.secrets.partitions(changes), progress)
 
     # -- workflows (workflow.py, workflow_reads.py) ---------------------------------------------
     def transition(self, layer: LayerDefinition, change: GuardedTransition) -> StoredFeature:
-        return workflow.transition(self.engine, layer, change)
+        stored = workflow.transition(self.engine, self.secrets.reading(layer), self.secrets.transition(layer, change))
+        return self.secrets.feature(layer, stored)
 
     def insert_with_history(self, layer: LayerDefinition, items: Iterable[ItemWithHistory],
                             progress: Progress | None = None) -> list[int]:
-        return workflow.insert_with_history(self.engine, layer, items, progress)
+        return workflow.insert_with_history(self.engine, layer, self.secrets.items(layer, items), progress)
 
     def history(self, layer: LayerDefinition, fid: int) -> list[HistoryRow]:
         return workflow_reads.history(self.engine, layer, fid)

@@ -5,8 +5,8 @@ Each is one `BEGIN IMMEDIATE` transaction, which holds the database's write lock
 statement: racing transitions from threads or worker processes queue, and each runs
 `UPDATE … WHERE fid = ? AND workflow_state = ? AND _version = ?` against what the previous one
 committed, so exactly one of them matches. A miss rolls back and says why. Every write bumps
-the layer's data version, logs the changed boxes in the edit log and touches `gpkg_contents`,
-as the plain writes in `writer` do.
+the layer's data version, logs the changed boxes in the edit log, touches `gpkg_contents` and
+appends its audit record, as the plain writes in `writer` do.
 May import: sqlalchemy, shapely, numpy, orjson, layers.*, this package.
 """
 
@@ -20,6 +20,7 @@ import orjson
 import sqlalchemy as sa
 
 from layers.model import LayerDefinition
+from layers.protect.write_audit import fid_detail, record_write, transition_detail
 from layers.query import STORAGE_SRID, StoredFeature
 from layers.stores.base import EditBox, ItemWithHistory, Progress
 from layers.stores.geopackage import edits
@@ -39,6 +40,8 @@ from layers.stores.geopackage.writer import (
 )
 from layers.stores.history import GuardedTransition, HistoryRow, OverdueSweep, missed_transition, plain_values
 from layers.workflow import DEADLINE_FIELD, OVERDUE_FIELD, STATE_FIELD
+
+KIND = "geopackage"
 
 #: Above this many changed features a sweep logs one union box instead of one box per feature.
 BOX_PER_FEATURE_LIMIT = 1_000
@@ -80,8 +83,11 @@ def transition(engine: sa.Engine, layer: LayerDefinition, change: GuardedTransit
                                    "fid = ?", (layer.id, int(change.fid))).scalar_one()
         conn.exec_driver_sql(_INSERT_HISTORY, history_params(layer.id, change.fid, seq, change.history, blob))
         box = edits.from_envelope(gpb.envelope(blob)) if blob is not None else None
-        edits.record(conn, layer.id, bump_data_version(conn, layer), [box])
+        version = bump_data_version(conn, layer)
+        edits.record(conn, layer.id, version, [box])
         _save_extent(conn, layer.id, _current_extent(conn, layer.id))  # same geometry: only last_change moves
+        record_write(conn, KIND, layer.id, "transition", action="transition", **transition_detail(change),
+                     data_version=version)
         return read_feature(conn, layer, change.fid, STORAGE_OUTPUT, rounded=False)
 
 
@@ -101,8 +107,10 @@ def insert_with_history(engine: sa.Engine, layer: LayerDefinition, items: Iterab
         extent = _current_extent(conn, layer.id)
         fids, boxes, extent = insert_rows(conn, layer, [record for record, _ in pairs], extent, progress)
         _insert_history(conn, layer, pairs, fids)
-        edits.record(conn, layer.id, bump_data_version(conn, layer), boxes)
+        version = bump_data_version(conn, layer)
+        edits.record(conn, layer.id, version, boxes)
         _save_extent(conn, layer.id, extent)
+        record_write(conn, KIND, layer.id, "insert_with_history", **fid_detail(fids), data_version=version)
     return fids
 
 
@@ -136,11 +144,14 @@ def sweep_overdue(engine: sa.Engine, layer: LayerDefinition, now: datetime) -> O
     with writing(engine) as conn:
         require_layer(conn, layer)
         rows = conn.exec_driver_sql(sql, (*params, _now(), *params)).all()
+        became = sum(1 for row in rows if row[0])
         if rows:
             boxes = [edits.from_envelope(gpb.envelope(row[1])) if row[1] is not None else None for row in rows]
-            edits.record(conn, layer.id, bump_data_version(conn, layer), _boxes(boxes))
+            version = bump_data_version(conn, layer)
+            edits.record(conn, layer.id, version, _boxes(boxes))
             _save_extent(conn, layer.id, _current_extent(conn, layer.id))
-    became = sum(1 for row in rows if row[0])
+            record_write(conn, KIND, layer.id, "sweep_overdue", count=len(rows), became_overdue=became,
+                         cleared=len(rows) - became, data_version=version)
     return OverdueSweep(layer.id, became_overdue=became, cleared=len(rows) - became)
 
 

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from layers.errors import AttachmentNotFound, FeatureNotFound
 from layers.model import LayerDefinition
+from layers.protect.write_audit import attachment_detail, record_write
 from layers.stores.geopackage import geometry as gpb
 from layers.stores.geopackage.engine import reading, writing
 from layers.stores.geopackage.schema import quote
@@ -86,6 +87,8 @@ def put_attachment(engine: sa.Engine, layer: LayerDefinition, attachment: Attach
             (attachment.id, layer.id, int(attachment.fid), attachment.name, attachment.filename,
              attachment.media_type, attachment.size, attachment.sha256, attachment.uploaded_by,
              format_datetime(attachment.uploaded_at), attachment.content or b""))
+        record_write(conn, "geopackage", layer.id, "put_attachment", action="attachment",
+                     **attachment_detail(attachment))
     return dataclasses.replace(attachment, layer_id=layer.id, content=None)
 
 

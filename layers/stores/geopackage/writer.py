@@ -1,8 +1,8 @@
 """Writing features to a GeoPackage layer: bulk insert, replace, delete — each one transaction.
 
 Every write also bumps the layer's ``data_version``, logs the boxes it changed in the edit log
-(``edits``) and keeps the layer's extent and ``last_change`` in ``gpkg_contents`` current, in the
-same transaction. Bulk inserts go through
+(``edits``), keeps the layer's extent and ``last_change`` in ``gpkg_contents`` current and appends
+the write's audit record (``layers.protect.write_audit``), in the same transaction. Bulk inserts go through
 the driver's ``executemany`` in chunks (geometry encoded vectorised) and report progress.
 May import: sqlalchemy, shapely, numpy, layers.*, this package.
 """
@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from layers.errors import FeatureNotFound, InvalidFeature, LayerNotFound, VersionConflict
 from layers.model import LayerDefinition
+from layers.protect.write_audit import fid_detail, record_write
 from layers.query import STORAGE_SRID, StoredFeature
 from layers.stores.base import EditBox, FeatureRecord, Progress
 from layers.stores.geopackage import edits
@@ -31,6 +32,7 @@ from layers.stores.geopackage.schema import quote, rtree_name
 from layers.stores.geopackage.values import format_datetime, to_db
 
 CHUNK = 5_000
+KIND = "geopackage"
 Extent = tuple[float, float, float, float]  # minx, miny, maxx, maxy
 
 
@@ -166,8 +168,10 @@ def insert(engine: sa.Engine, layer: LayerDefinition, records: Iterable[FeatureR
         extent = _current_extent(conn, layer.id)
         fids, boxes, extent = insert_rows(conn, layer, records, extent, progress)
         if fids:
-            edits.record(conn, layer.id, bump_data_version(conn, layer), boxes)
+            version = bump_data_version(conn, layer)
+            edits.record(conn, layer.id, version, boxes)
             _save_extent(conn, layer.id, extent)
+            record_write(conn, KIND, layer.id, "insert", **fid_detail(fids), data_version=version)
     return fids
 
 
@@ -248,13 +252,16 @@ def replace(engine: sa.Engine, layer: LayerDefinition, fid: int, record: Feature
         conn.exec_driver_sql(sql, (blob, *values, _now(), fid))
         old_envelope = None if old_blob is None else gpb.envelope(old_blob)
         new_box = None if record.geometry.is_empty else record.geometry.bounds
-        edits.record(conn, layer.id, bump_data_version(conn, layer), [edits.from_envelope(old_envelope), new_box])
+        version = bump_data_version(conn, layer)
+        edits.record(conn, layer.id, version, [edits.from_envelope(old_envelope), new_box])
         extent = _current_extent(conn, layer.id)
         if _touches_edge(extent, old_envelope):
             extent = exact_extent(conn, layer.id)
         else:
             extent = _grow(extent, np.asarray([record.geometry.bounds], dtype=float))
         _save_extent(conn, layer.id, extent)
+        record_write(conn, KIND, layer.id, "replace", **fid_detail([fid]), data_version=version,
+                     expected_version=expected_version)
         return read_feature(conn, layer, fid, STORAGE_OUTPUT, rounded=False)
 
 
@@ -263,12 +270,15 @@ def delete(engine: sa.Engine, layer: LayerDefinition, fid: int, expected_version
         _, old_blob = _locked_row(conn, layer, fid, expected_version)
         conn.exec_driver_sql(f"DELETE FROM {quote(layer.id)} WHERE fid = ?", (fid,))
         old_envelope = None if old_blob is None else gpb.envelope(old_blob)
-        edits.record(conn, layer.id, bump_data_version(conn, layer), [edits.from_envelope(old_envelope)])
+        version = bump_data_version(conn, layer)
+        edits.record(conn, layer.id, version, [edits.from_envelope(old_envelope)])
         extent = _current_extent(conn, layer.id)
         if _touches_edge(extent, old_envelope):
             _save_extent(conn, layer.id, exact_extent(conn, layer.id))
         else:
             _save_extent(conn, layer.id, extent)
+        record_write(conn, KIND, layer.id, "delete", **fid_detail([fid]), data_version=version,
+                     expected_version=expected_version)
 
 
 def delete_where_fids(engine: sa.Engine, layer: LayerDefinition, fids: Sequence[int]) -> int:
@@ -292,6 +302,9 @@ def delete_where_fids(engine: sa.Engine, layer: LayerDefinition, fids: Sequence[
                 raise LayerNotFound(f"图层不存在 / no collection with id {layer.id!r}") from exc
             raise
         if deleted:
-            edits.record(conn, layer.id, bump_data_version(conn, layer), boxes)
+            version = bump_data_version(conn, layer)
+            edits.record(conn, layer.id, version, boxes)
             _save_extent(conn, layer.id, exact_extent(conn, layer.id))
+            record_write(conn, KIND, layer.id, "delete_where_fids", **fid_detail(wanted), deleted=deleted,
+                         data_version=version)
     return deleted

@@ -12,7 +12,8 @@ reserves growing blocks on a second connection (`nextval` is not transactional, 
 while the COPY is open) and hands back the unused tail. Records that bring their own fid keep it
 and the sequence is moved past them.
 
-Each batch also logs its union box in the edit log (`edits`), in the same transaction.
+Each batch also logs its union box in the edit log (`edits`), and the insert appends its audit record,
+in the same transaction.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import sqlalchemy as sa
 
 from layers.errors import InvalidFeature, LayerNotFound
 from layers.model import FieldType, LayerDefinition
+from layers.protect.write_audit import fid_detail, record_write
 from layers.stores.base import EditBox, FeatureRecord, Progress
 from layers.stores.postgis import edits
 from layers.stores.postgis.geojson_sql import q
@@ -108,6 +110,7 @@ def insert(engine: sa.Engine, layer: LayerDefinition, records: Iterable[FeatureR
             return []  # nothing written: the data version stays
         fids, boxes = copy_records(conn, engine, layer, itertools.chain(first, source), progress)
         edits.record(conn, layer.id, int(registered), boxes)
+        record_write(conn, "postgis", layer.id, "insert", **fid_detail(fids), data_version=int(registered))
     if progress is not None:
         progress(len(fids))
     return fids

@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
+from layers.access.masking import mask_sql_text
 from layers.model import FieldSpec, FieldType, LayerDefinition
 from layers.query import GEOGRAPHIC_SRIDS, STORAGE_SRID, OutputCrs
 from layers.stores.postgis.platform import layers_table
@@ -66,6 +67,8 @@ def value_sql(spec: FieldSpec) -> str:
         text = (f"CASE WHEN date_trunc('second', {column}) = {column} THEN to_char({utc}, {_SECONDS}) "
                 f"ELSE to_char({utc}, {_MICROSECONDS}) END")
         return f"coalesce(to_json({text})::text, 'null')"
+    if spec.masked and spec.sensitive is not None:
+        column = mask_sql_text(column, spec.sensitive)
     return f"coalesce(to_json({column})::text, 'null')"
 
 

@@ -24,6 +24,7 @@ import psycopg
 import shapely
 import sqlalchemy as sa
 
+from layers.access.masking import apply_masks, masks_of
 from layers.errors import FeatureNotFound, LayerNotFound
 from layers.model import FieldType, LayerDefinition
 from layers.query import FeaturePage, FeatureQuery, LayerState, OutputCrs, StoredFeature
@@ -97,6 +98,7 @@ class Reader:
         cached = self.shapes.get(key)
         if cached is None or cached[0] is not layer:
             bound = where_sql.bound_bbox(table) if query.bbox is not None else []
+            bound += where_sql.row_conditions(layer, table)
             order = where_sql.ordering(layer, table, query)
             statement = page_statement(layer, table, bound, order, crs=query.crs, properties=query.properties,
                                        skip_geometry=query.skip_geometry, limit=sa.bindparam("page_limit"),
@@ -147,7 +149,8 @@ class Reader:
     # -- single features and batches ----------------------------------------------------------
     def get(self, layer: LayerDefinition, fid: int, crs: OutputCrs) -> StoredFeature:
         table = layer_table(layer)
-        statement = _feature_select(layer, table, crs).where(table.c.fid == fid)
+        statement = _feature_select(layer, table, crs).where(table.c.fid == fid,
+                                                              *where_sql.row_conditions(layer, table))
         with translated(layer.id), self.engine.connect() as conn:
             row = conn.execute(statement).first()
         if row is None:
@@ -159,7 +162,8 @@ class Reader:
         table = layer_table(layer)
         after = None
         while True:
-            statement = _feature_select(layer, table, STORAGE).order_by(table.c.fid).limit(batch_size)
+            statement = (_feature_select(layer, table, STORAGE).where(*where_sql.row_conditions(layer, table))
+                         .order_by(table.c.fid).limit(batch_size))
             if after is not None:
                 statement = statement.where(table.c.fid > after)
             with translated(layer.id), self.engine.connect() as conn:
@@ -212,7 +216,7 @@ class Reader:
 
 def _filter_key(layer: LayerDefinition, created: datetime, query: FeatureQuery) -> tuple[Any, ...]:
     cql = None if query.cql is None else orjson.dumps(query.cql, option=orjson.OPT_SORT_KEYS)
-    return (layer.id, created, query.bbox, query.interval, query.equals, cql)
+    return (layer.id, created, query.bbox, query.interval, query.equals, cql, layer.row_filter)
 
 
 def _feature_select(layer: LayerDefinition, table: sa.Table, crs: OutputCrs) -> sa.Select[Any]:
@@ -224,6 +228,7 @@ def _feature_select(layer: LayerDefinition, table: sa.Table, crs: OutputCrs) -> 
 def stored_feature(layer: LayerDefinition, row: sa.Row[Any]) -> StoredFeature:
     mapping = row._mapping
     properties = {spec.name: _python_value(spec.type, mapping[spec.name]) for spec in layer.fields}
+    apply_masks(properties, masks_of(layer))
     return StoredFeature(
         fid=int(mapping["fid"]),
         version=int(mapping["_version"]),

@@ -16,6 +16,8 @@ import sqlalchemy as sa
 
 from layers.errors import LayerExists, LayerNotFound, StoreUnavailable
 from layers.model import LayerDefinition
+from layers.protect.field_secrets import FieldSecrets
+from layers.protect.write_audit import record_drop, record_registration
 from layers.query import FeaturePage, FeatureQuery, LayerState, OutputCrs, StoredFeature
 from layers.stores.base import (
     ChangeWatch,
@@ -56,6 +58,13 @@ def normalize_url(url: str) -> str:
     raise StoreUnavailable(f"不是 PostgreSQL 地址 / not a PostgreSQL URL: {url!r}")
 
 
+def _definition(stored: Any) -> LayerDefinition | None:
+    try:
+        return LayerDefinition.model_validate(stored)
+    except ValueError:
+        return None
+
+
 def _same(stored: Any, layer: LayerDefinition) -> bool:
     try:
         return LayerDefinition.model_validate(stored) == layer
@@ -87,6 +96,8 @@ class PostgisStore(FeatureStore):
         self.reader = Reader(self.read_engine, count_budget_ms=count_budget_ms)
         #: Writes made through this object, counted after each one ends (the watch's in-process signal).
         self.writes = WriteCounter()
+        #: SM4 for the layers' secret fields (keys must be configured: no local key on a server database).
+        self.secrets = FieldSecrets()
 
     def __repr__(self) -> str:
         return f"PostgisStore({self.engine.url.render_as_string(hide_password=True)!r})"
@@ -128,9 +139,9 @@ class PostgisStore(FeatureStore):
             if exists is None:
                 create_layer_table(conn, layer)
                 position = sa.select(sa.func.coalesce(sa.func.max(layers_table.c.position), 0) + 1)
-                conn.execute(sa.insert(layers_table).values(
+                version = conn.execute(sa.insert(layers_table).values(
                     id=layer.id, definition=definition, position=position.scalar_subquery(),
-                    data_version=edits.starting_version(layer.id)))
+                    data_version=edits.starting_version(layer.id)).returning(layers_table.c.data_version)).scalar_one()
             else:
                 evolve_layer_table(conn, layer)
                 version = conn.execute(sa.update(layers_table).where(layers_table.c.id == layer.id).values(
@@ -138,6 +149,8 @@ class PostgisStore(FeatureStore):
                     data_version=layers_table.c.data_version + 1).returning(layers_table.c.data_version)).scalar_one()
                 edits.record_whole_layer(conn, layer.id, version)
             bump_registry_revision(conn)
+            record_registration(conn, self.kind, _definition(exists.definition) if exists is not None else None,
+                                layer, int(version))
         self.writes.bump()
 
     def drop_layer(self, layer_id: str) -> None:
@@ -150,31 +163,37 @@ class PostgisStore(FeatureStore):
             drop_layer_table(conn, layer_id)
             edits.forget_layer(conn, layer_id, int(last))
             bump_registry_revision(conn)
+            record_drop(conn, self.kind, layer_id, int(last))
         self.writes.bump()
 
     def layer_state(self, layer: LayerDefinition) -> LayerState:
         return self.reader.layer_state(layer)
 
     # -- reading ----------------------------------------------------------------------------
+    # Secret fields (`secrets`): filters on them are refused, masked ones are read unmasked, and what
+    # comes back is decrypted (and masked) for the fields of the definition given.
     def query(self, layer: LayerDefinition, query: FeatureQuery) -> FeaturePage:
-        return self.reader.query(layer, query)
+        self.secrets.check_query(layer, query)
+        return self.secrets.page(layer, self.reader.query(self.secrets.reading(layer), query))
 
     def get(self, layer: LayerDefinition, fid: int, crs: OutputCrs) -> StoredFeature:
-        return self.reader.get(layer, fid, crs)
+        return self.secrets.feature(layer, self.reader.get(self.secrets.reading(layer), fid, crs))
 
     def iter_records(self, layer: LayerDefinition, batch_size: int = 10_000) -> Iterator[list[StoredFeature]]:
-        return self.reader.iter_records(layer, batch_size)
+        return self.secrets.batches(layer, self.reader.iter_records(self.secrets.reading(layer), batch_size))
 
     # -- writing ----------------------------------------------------------------------------
     def insert(self, layer: LayerDefinition, records: Iterable[FeatureRecord],
                progress: Progress | None = None) -> list[int]:
         with self.writes.counting():
-            return copy.insert(self.engine, layer, records, progress)
+            return copy.insert(self.engine, layer, self.secrets.records(layer, records), progress)
 
     def replace(self, layer: LayerDefinition, fid: int, record: FeatureRecord,
                 expected_version: int | None = None) -> StoredFeature:
         with self.writes.counting():
-            return writes.replace(self.engine, layer, fid, record, expected_version)
+            stored = writes.replace(self.engine, self.secrets.reading(layer), fid, self.secrets.record(layer, record),
+                                    expected_version)
+        return self.secrets.feature(layer, stored)
 
     def delete(self, layer: LayerDefinition, fid: int, expected_version: int | None = None) -> None:
         with self.writes.counting():
@@ -188,18 +207,21 @@ class PostgisStore(FeatureStore):
                            progress: Progress | None = None) -> list[list[int]]:
         if not changes:
             return []
+        changes = self.secrets.partitions(changes)
         with self.writes.counting():
             return partitions.replace_partitions(self.engine, changes, progress)
 
     # -- workflows (workflow.py, workflow_tables.py) --------------------------------------------
     def transition(self, layer: LayerDefinition, change: GuardedTransition) -> StoredFeature:
         with self.writes.counting():
-            return workflow.transition(self.engine, layer, change)
+            stored = workflow.transition(self.engine, self.secrets.reading(layer),
+                                         self.secrets.transition(layer, change))
+        return self.secrets.feature(layer, stored)
 
     def insert_with_history(self, layer: LayerDefinition, items: Iterable[ItemWithHistory],
                             progress: Progress | None = None) -> list[int]:
         with self.writes.counting():
-            return workflow.insert_with_history(self.engine, layer, items, progress)
+            return workflow.insert_with_history(self.engine, layer, self.secrets.items(layer, items), progress)
 
     def history(self, layer: LayerDefinition, fid: int) -> list[HistoryRow]:
         return workflow_tables.history(self.read_engine, layer, fid)

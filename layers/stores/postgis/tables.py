@@ -2,9 +2,9 @@
 
 A layer's table is named by the layer id, in the connection's default schema:
 `fid` (identity primary key), `geom geometry(<type>, 4490) NOT NULL` with a GiST index, one
-column per field, `_version` and `_updated_at`; a btree index on the temporal field; Chinese
-titles as table and column comments. Identifiers come only from validated definitions and
-are still quoted by SQLAlchemy.
+column per field (`text` for secret fields, which hold SM4 tokens), `_version` and `_updated_at`;
+a btree index on the temporal field; Chinese titles as table and column comments. Identifiers come
+only from validated definitions and are still quoted by SQLAlchemy.
 """
 
 from __future__ import annotations
@@ -41,9 +41,16 @@ _PG_TYPES: dict[FieldType, frozenset[str]] = {
 }
 
 
+def column_length(spec: FieldSpec) -> int | None:
+    """The declared length of a string column: none for a secret field, whose SM4 token is longer than
+    the plaintext `max_length` limits (validation still holds the plaintext to it)."""
+    return None if spec.secret else spec.max_length
+
+
 def column_type(spec: FieldSpec) -> sa.types.TypeEngine[object]:
-    if spec.type is FieldType.STRING and spec.max_length is not None:
-        return sa.String(spec.max_length)
+    length = column_length(spec)
+    if spec.type is FieldType.STRING and length is not None:
+        return sa.String(length)
     if spec.type is FieldType.DATETIME:
         return sa.DateTime(timezone=True)
     return _TYPES[spec.type]()
@@ -136,7 +143,7 @@ def evolve_layer_table(conn: sa.Connection, layer: LayerDefinition) -> None:
                 f"field {spec.name!r} exists as {current.data_type} and cannot become {spec.type.value}",
                 field=spec.name,
             )
-        if spec.type is FieldType.STRING and current.character_maximum_length != spec.max_length:
+        if spec.type is FieldType.STRING and current.character_maximum_length != column_length(spec):
             ops.alter_column(layer.id, spec.name, type_=column_type(spec))
         ops.alter_column(layer.id, spec.name, comment=spec.title_zh, existing_type=column_type(spec))
     ops.create_table_comment(layer.id, layer.title_zh)

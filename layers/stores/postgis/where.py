@@ -42,9 +42,36 @@ def conditions(layer: LayerDefinition, table: sa.Table, query: FeatureQuery) -> 
     if query.cql is not None:
         from layers.filters.to_sql import cql_to_sql
 
-        columns = {"fid": table.c.fid, **{name: table.c[name] for name in layer.field_names}}
-        where.append(cql_to_sql(query.cql, layer, columns, geom, DIALECT))
+        where.append(cql_to_sql(query.cql, layer, _columns(layer, table), geom, DIALECT))
+    where.extend(row_conditions(layer, table))
     return where
+
+
+def row_conditions(layer: LayerDefinition, table: sa.Table) -> list[ColumnElement[bool]]:
+    """The caller's row filter of a view (`layers.access.view`); none for a declaration."""
+    if layer.row_filter is None:
+        return []
+    from layers.filters.to_sql import cql_to_sql
+
+    return [cql_to_sql(layer.row_condition, layer, _columns(layer, table), table.c.geom, DIALECT)]
+
+
+def _columns(layer: LayerDefinition, table: sa.Table) -> dict[str, ColumnElement[Any]]:
+    """What CQL2 property names mean over `table`: the feature id and the layer's fields."""
+    return {"fid": table.c.fid, **{name: table.c[name] for name in layer.field_names}}
+
+
+def row_filter_sql(layer: LayerDefinition, alias: str) -> str | None:
+    """The row filter of a view as SQL text over `alias` (values inlined), for hand-written statements."""
+    if layer.row_filter is None:
+        return None
+    from sqlalchemy.dialects import postgresql
+
+    from layers.stores.postgis.tables import layer_table
+
+    table = layer_table(layer).alias(alias)
+    (condition,) = row_conditions(layer, table)  # type: ignore[arg-type]
+    return str(condition.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
 
 
 #: Parameter names of a bbox bound at execution (see `bound_bbox`).

@@ -8,7 +8,8 @@ READ COMMITTED a second, concurrent UPDATE of the same row waits for the first a
 WHERE clause against the committed row, so exactly one of several racing transitions matches.
 A miss rolls everything back and says why (gone, another state, another version). The history
 row is inserted in the same transaction, numbered after the item's last step, with the item's
-geometry copied from its row; the edit log gets the item's box so tiles showing it re-render.
+geometry copied from its row; the edit log gets the item's box so tiles showing it re-render, and
+the audit trail its record (last, so its lock is held only until the commit).
 Bulk inserts COPY the features (`copy.copy_records`) and then their history rows.
 """
 
@@ -26,6 +27,7 @@ from psycopg.types.json import Jsonb
 
 from layers.errors import LayerNotFound
 from layers.model import LayerDefinition
+from layers.protect.write_audit import fid_detail, record_write, transition_detail
 from layers.query import StoredFeature
 from layers.stores.base import EditBox, ItemWithHistory, Progress
 from layers.stores.history import GuardedTransition, HistoryRow, OverdueSweep, missed_transition, plain_values
@@ -37,6 +39,8 @@ from layers.stores.postgis.support import translated
 from layers.stores.postgis.tables import layer_table
 from layers.stores.postgis.workflow_tables import HISTORY_COPY_COLUMNS, HISTORY_COPY_TYPES, history_table
 from layers.workflow import DEADLINE_FIELD, OVERDUE_FIELD, STATE_FIELD
+
+KIND = "postgis"
 
 #: Above this many changed features a sweep logs one union box instead of one box per feature.
 BOX_PER_FEATURE_LIMIT = 1_000
@@ -66,6 +70,8 @@ def transition(engine: sa.Engine, layer: LayerDefinition, change: GuardedTransit
         assert row is not None
         _append(conn, table, change.fid, change.history)
         edits.record(conn, layer.id, version, [edits.as_box(row[-4:])])
+        record_write(conn, KIND, layer.id, "transition", action="transition", **transition_detail(change),
+                     data_version=version)
         return stored_feature(layer, row)
 
 
@@ -102,6 +108,7 @@ def insert_with_history(engine: sa.Engine, layer: LayerDefinition, items: Iterab
         fids, boxes = copy.copy_records(conn, engine, layer, [record for record, _ in pairs], progress)
         _copy_history(conn, layer, pairs, fids)
         edits.record(conn, layer.id, int(version), boxes)
+        record_write(conn, KIND, layer.id, "insert_with_history", **fid_detail(fids), data_version=int(version))
     if progress is not None:
         progress(len(fids))
     return fids
@@ -156,7 +163,9 @@ def sweep_overdue(engine: sa.Engine, read_engine: sa.Engine, layer: LayerDefinit
             raise LayerNotFound(f"图层不存在 / no collection with id {layer.id!r}")
         rows = conn.execute(statement).all()
         edits.record(conn, layer.id, version, _boxes([edits.as_box(row[1:]) for row in rows]))
-    became = sum(1 for row in rows if row[0])
+        became = sum(1 for row in rows if row[0])
+        record_write(conn, KIND, layer.id, "sweep_overdue", count=len(rows), became_overdue=became,
+                     cleared=len(rows) - became, data_version=version)
     return OverdueSweep(layer.id, became_overdue=became, cleared=len(rows) - became)
 
 

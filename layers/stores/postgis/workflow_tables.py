@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from layers.errors import AttachmentNotFound, FeatureNotFound, LayerNotFound
 from layers.model import LayerDefinition
+from layers.protect.write_audit import attachment_detail, record_write
 from layers.stores.history import Attachment, HistoryFilter, HistoryRow
 from layers.stores.postgis.support import translated
 from layers.stores.postgis.tables import layer_table
@@ -139,6 +140,7 @@ def put_attachment(engine: sa.Engine, layer: LayerDefinition, attachment: Attach
             filename=attachment.filename, media_type=attachment.media_type, size=attachment.size,
             sha256=attachment.sha256, content=attachment.content or b"", uploaded_by=attachment.uploaded_by,
             uploaded_at=attachment.uploaded_at))
+        record_write(conn, "postgis", layer.id, "put_attachment", action="attachment", **attachment_detail(attachment))
     return dataclasses.replace(attachment, layer_id=layer.id, content=None)
 
 

@@ -3,7 +3,8 @@
 `UPDATE … WHERE fid = :fid AND _version = :expected`; when no row changes, a second look tells a
 missing feature (FeatureNotFound) from a stale version (VersionConflict with the current one),
 and the transaction is rolled back so nothing changes. Every successful write bumps the layer's
-data version and logs the boxes it changed (`edits`) in the same transaction.
+data version, logs the boxes it changed (`edits`) and appends its audit record, in the same
+transaction.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import sqlalchemy as sa
 
 from layers.errors import FeatureNotFound, LayerNotFound, VersionConflict
 from layers.model import LayerDefinition
+from layers.protect.write_audit import fid_detail, record_write
 from layers.query import StoredFeature
 from layers.stores.base import FeatureRecord
 from layers.stores.postgis import edits
@@ -25,6 +27,8 @@ from layers.stores.postgis.platform import bump_data_version, layers_table
 from layers.stores.postgis.reads import STORAGE, stored_feature
 from layers.stores.postgis.support import translated
 from layers.stores.postgis.tables import layer_table
+
+KIND = "postgis"
 
 
 def replace(engine: sa.Engine, layer: LayerDefinition, fid: int, record: FeatureRecord,
@@ -52,6 +56,8 @@ def replace(engine: sa.Engine, layer: LayerDefinition, fid: int, record: Feature
         assert row is not None and old is not None
         new = record.geometry.bounds if not record.geometry.is_empty else None
         edits.record(conn, layer.id, version, [edits.as_box(old), new])
+        record_write(conn, KIND, layer.id, "replace", **fid_detail([fid]), data_version=version,
+                     expected_version=expected_version)
         return stored_feature(layer, row)
 
 
@@ -66,6 +72,8 @@ def delete(engine: sa.Engine, layer: LayerDefinition, fid: int, expected_version
             _explain_miss(conn, layer, table, fid)
         assert row is not None
         edits.record(conn, layer.id, version, [edits.as_box(row[1:])])
+        record_write(conn, KIND, layer.id, "delete", **fid_detail([fid]), data_version=version,
+                     expected_version=expected_version)
 
 
 def delete_where_fids(engine: sa.Engine, layer: LayerDefinition, fids: Sequence[int]) -> int:
@@ -88,6 +96,8 @@ def delete_where_fids(engine: sa.Engine, layer: LayerDefinition, fids: Sequence[
             version = bump_data_version(conn, layer.id)
             assert version is not None
             edits.record(conn, layer.id, version, [edits.as_box(box)])
+            record_write(conn, KIND, layer.id, "delete_where_fids", **fid_detail(wanted), deleted=int(deleted),
+                         data_version=version)
         return int(deleted)
 
 
