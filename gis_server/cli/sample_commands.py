@@ -14,13 +14,20 @@ from gis_server.cli.enc_pilot import load_pilot_samples
 
 #: China Standard Time: sample days begin at 08:00 local time.
 CST = timezone(timedelta(hours=8))
+SAMPLE_HOUR = 8
 
 
-def sample_epoch(as_of: str | None) -> datetime:
-    """The reference time of the samples (deadlines, histories and positions are laid out around it):
-    08:00 China time of the given day, or of today. Same day, same samples."""
-    day = date.fromisoformat(as_of) if as_of else datetime.now(CST).date()
-    return datetime(day.year, day.month, day.day, 8, 0, tzinfo=CST).astimezone(UTC)
+def sample_epoch(as_of: str | None, now: datetime | None = None) -> datetime:
+    """The reference time of the samples (histories and positions lie before it, deadlines around it):
+    08:00 China time of the given day, or without one the latest 08:00 China time that has passed (a
+    load between midnight and 08:00 takes the day before, so no sample lies in the future). Same day,
+    same samples."""
+    if as_of:
+        day = date.fromisoformat(as_of)
+    else:
+        local = (now or datetime.now(UTC)).astimezone(CST)
+        day = local.date() if local.hour >= SAMPLE_HOUR else local.date() - timedelta(days=1)
+    return datetime(day.year, day.month, day.day, SAMPLE_HOUR, 0, tzinfo=CST).astimezone(UTC)
 
 
 samples_app = typer.Typer(help="吉林示例数据 / the Jilin sample data", no_args_is_help=True)

@@ -44,28 +44,24 @@ def _ids_seen_by_many_connections(base: str) -> list[set[str]]:
     return seen
 
 
-def test_layer_registered_over_http_reaches_every_worker(server: tuple[str, dict[str, str]]) -> None:
-    base, _env = server
+def test_layers_registered_over_http_or_by_the_cli_reach_every_worker(server: tuple[str, dict[str, str]],
+                                                                     tmp_path: Path) -> None:
+    """One running two-worker server: an anonymous registration is refused, one by the admin over HTTP
+    and one by the CLI reach every worker's /collections without a restart."""
+    base, env = server
+    refused = httpx.post(f"{base}/admin/layers", content=LAYER_YAML.format(id="temp_anon", n=3),
+                         headers={"Content-Type": "application/yaml"})
+    assert refused.status_code == 401
+    assert refused.headers["content-type"].startswith("application/problem+json")
+
     response = httpx.post(f"{base}/admin/layers", content=LAYER_YAML.format(id="temp_http", n=1),
                           headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/yaml"})
     assert response.status_code == 201, response.text
-    assert all("temp_http" in ids for ids in _ids_seen_by_many_connections(base))
+    assert all("temp_http" in ids and "temp_anon" not in ids for ids in _ids_seen_by_many_connections(base))
 
-
-def test_layer_registered_by_the_cli_reaches_the_running_server(server: tuple[str, dict[str, str]],
-                                                                tmp_path: Path) -> None:
-    base, env = server
     definition = tmp_path / "layer.yaml"
     definition.write_text(LAYER_YAML.format(id="temp_cli", n=2), encoding="utf-8")
     subprocess.run([sys.executable, "-m", "gis_server.cli.main", "layers", "register", str(definition)],
                    env=env, check=True, capture_output=True)
     assert all("temp_cli" in ids for ids in _ids_seen_by_many_connections(base))
     assert httpx.get(f"{base}/collections/temp_cli").json()["title"] == "临时图层2"
-
-
-def test_registering_needs_the_admin_role(server: tuple[str, dict[str, str]]) -> None:
-    base, _env = server
-    response = httpx.post(f"{base}/admin/layers", content=LAYER_YAML.format(id="temp_anon", n=3),
-                          headers={"Content-Type": "application/yaml"})
-    assert response.status_code == 401
-    assert response.headers["content-type"].startswith("application/problem+json")

@@ -1,0 +1,27 @@
+"""The samples' reference time: 08:00 China time, never in the future (a dashboard opened right after
+`onemap load-samples` shows positions and histories that have happened, whatever the hour)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from gis_server.cli.sample_commands import sample_epoch
+
+
+@pytest.mark.parametrize(("now", "epoch"), [
+    ("2026-11-22T01:00:00Z", "2026-11-22T00:00:00Z"),  # 09:00 China time: today's 08:00
+    ("2026-11-22T00:00:00Z", "2026-11-22T00:00:00Z"),  # exactly 08:00
+    ("2026-11-21T22:50:00Z", "2026-11-21T00:00:00Z"),  # 06:50 China time on the 22nd: the 21st's 08:00
+    ("2026-11-21T16:00:00Z", "2026-11-21T00:00:00Z"),  # China midnight
+])
+def test_without_a_day_the_epoch_is_the_last_0800_china_time_that_has_passed(now: str, epoch: str) -> None:
+    at = datetime.fromisoformat(now)
+    assert sample_epoch(None, at) == datetime.fromisoformat(epoch)
+    assert sample_epoch(None, at) <= at
+
+
+def test_a_given_day_is_that_days_0800_china_time_whenever_it_is_loaded() -> None:
+    for now in ("2026-11-21T22:50:00Z", "2026-11-22T03:00:00Z"):
+        assert sample_epoch("2026-11-20", datetime.fromisoformat(now)) == datetime(2026, 11, 20, 0, 0, tzinfo=UTC)
