@@ -39,7 +39,7 @@ OPEN = """async ([url, bounds, padding]) => {
     localIdeographFontFamily: style.metadata['onemap:localIdeographFontFamily'] || 'sans-serif'});
   window.chartMap = map;
   await new Promise((done, fail) => {
-    map.once('idle', done);
+    map.once('idle', () => done());
     map.once('error', (e) => fail(new Error(String(e.error && e.error.message))));
   });
   return map.getZoom();
@@ -47,7 +47,9 @@ OPEN = """async ([url, bounds, padding]) => {
 RESTYLE = """async (url) => {
   const style = await (await fetch(url)).json();
   const map = window.chartMap;
-  await new Promise((done) => { map.once('idle', done); map.setStyle(style, {diff: true}); map.triggerRepaint(); });
+  await new Promise((done) => {
+    map.once('idle', () => done()); map.setStyle(style, {diff: true}); map.triggerRepaint();
+  });
   return map.getStyle().metadata['onemap:mariner'].settings;
 }"""
 FIT = """(b) => new Promise((done) => { chartMap.once('idle', () => done(chartMap.getZoom()));
@@ -69,7 +71,7 @@ DRAWN_AT = """(items) => {
   });
 }"""
 JUMP = """([lon, lat, zoom]) => new Promise((done) => {
-  chartMap.once('idle', done); chartMap.jumpTo({center: [lon, lat], zoom}); })"""
+  chartMap.once('idle', () => done()); chartMap.jumpTo({center: [lon, lat], zoom}); })"""
 #: For each lon/lat: its pixel and the rendered features within `r` pixels (style layer, draw index, foid).
 HITS = """([points, r]) => {
   const map = chartMap;

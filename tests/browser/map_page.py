@@ -38,8 +38,14 @@ def idle(page: Any) -> None:
     page.evaluate("onemap.idle()")
 
 
+def redraw(page: Any) -> None:
+    """Repaint the map and wait until it is idle again."""
+    page.evaluate("() => new Promise((done) => { onemap.map.once('idle', () => done()); "
+                  "onemap.map.triggerRepaint(); })")
+
+
 def jump(page: Any, lon: float, lat: float, zoom: float) -> None:
-    page.evaluate("([lon, lat, zoom]) => new Promise((done) => { onemap.map.once('idle', done); "
+    page.evaluate("([lon, lat, zoom]) => new Promise((done) => { onemap.map.once('idle', () => done()); "
                   "onemap.map.jumpTo({center: [lon, lat], zoom}); })", [lon, lat, zoom])
 
 
@@ -48,7 +54,7 @@ def show_only(page: Any, layer_ids: list[str], settle: bool = True) -> None:
     dispatched in the page, so a long list does not wait for a frame per box); `settle`: wait for the
     map to finish drawing."""
     page.evaluate("""([ids, settle]) => new Promise((done) => {
-        if (settle) onemap.map.once('idle', done); else setTimeout(done, 0);
+        if (settle) onemap.map.once('idle', () => done()); else setTimeout(done, 0);
         for (const box of document.querySelectorAll('input[data-domain]')) {
             if (box.checked || box.indeterminate) { box.checked = true; box.click(); }
         }

@@ -29,6 +29,7 @@ from tests.browser.map_page import (
     jump,
     match_colour,
     open_map,
+    redraw,
     rendered,
     representative,
     show_only,
@@ -101,7 +102,7 @@ def test_every_sample_layer_renders_where_it_has_features(admin_map: tuple[Any, 
 
     # one view over Jilin City with every layer on; then the layers drawing nothing there alone in the same
     # view (their symbols may have lost every collision); then each remaining layer alone at its first feature
-    page.evaluate("([a, b, c, d]) => new Promise((done) => { onemap.map.once('idle', done); "
+    page.evaluate("([a, b, c, d]) => new Promise((done) => { onemap.map.once('idle', () => done()); "
                   "onemap.map.fitBounds([[a, b], [c, d]], {duration: 0}); })", list(HUB))
     show_only(page, list(first))
     crowded = [layer_id for layer_id in first if not rendered(page, layer_id)]
@@ -150,7 +151,7 @@ def test_search_finds_a_stake_and_a_case_number(admin_map: tuple[Any, PageWatch]
     page.press("#search-input", "Enter")
     page.wait_for_selector("#search-results button.result", timeout=20_000)
     assert "G12 K300+000" in page.inner_text("#search-results")
-    page.evaluate("() => new Promise((done) => { onemap.map.once('moveend', done); "
+    page.evaluate("() => new Promise((done) => { onemap.map.once('moveend', () => done()); "
                   "document.querySelector('#search-results button.result').click(); })")
     centre = page.evaluate("onemap.map.getCenter().toArray()")
     assert haversine_m(tuple(centre), tuple(expected)) < 30
@@ -187,7 +188,7 @@ def test_filters_by_state_overdue_and_organisation_keep_only_matching_items(
     page.fill('input[name="from"]', "2025-01-01")  # in its state since 2025-01-01, China time
     page.click(".filters button[type=submit]")
     page.wait_for_function("() => document.querySelector('.filters .hint').innerText.includes('匹配')")
-    page.evaluate("() => new Promise((done) => { onemap.map.once('idle', done); onemap.map.triggerRepaint(); })")
+    redraw(page)
     shown = rendered(page, "haz_hazards")
     assert shown and all(f["properties"]["workflow_state"] == "rectifying" and f["properties"]["overdue"] is True
                          for f in shown)
@@ -197,7 +198,7 @@ def test_filters_by_state_overdue_and_organisation_keep_only_matching_items(
     assert {f["id"] for f in shown} <= {f["id"] for f in matching["features"]}
     page.click(".filters button[type=button]")  # clear
     page.wait_for_function("() => document.querySelector('.filters .hint').innerText.includes('no filter')")
-    page.evaluate("() => new Promise((done) => { onemap.map.once('idle', done); onemap.map.triggerRepaint(); })")
+    redraw(page)
     assert len({f["properties"]["workflow_state"] for f in rendered(page, "haz_hazards")}) > 1
     page.click('[data-tab="layers"]')
     assert watch.problems == []
@@ -319,7 +320,7 @@ def test_an_oversize_route_drawn_on_the_map_fails_at_a_bridge_too_weak_for_the_v
         page.click('[data-tool="oversize"]')
         page.wait_for_selector(".oversize-form")
         box = [[min(p[0] for p in ends), min(p[1] for p in ends)], [max(p[0] for p in ends), max(p[1] for p in ends)]]
-        page.evaluate("(box) => new Promise((done) => { onemap.map.once('idle', done); "
+        page.evaluate("(box) => new Promise((done) => { onemap.map.once('idle', () => done()); "
                       "onemap.map.fitBounds(box, {padding: 60, duration: 0}); })", box)
         for lon, lat in ends:
             click_at(page, lon, lat)
