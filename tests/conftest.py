@@ -74,19 +74,22 @@ def postgis_server_url() -> Iterator[str]:
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def _postgis_platform(postgis_server_url: str) -> Iterator[list[object]]:
+    """What a fresh migration leaves in the session database (tests/postgis_reset.py), kept current."""
+    from tests.postgis_reset import migrate
+
+    yield [migrate(postgis_server_url)]
+
+
 @pytest.fixture
-def postgis_url(postgis_server_url: str) -> Iterator[str]:
-    """A PostGIS store URL whose tables start empty for this test."""
-    yield postgis_server_url
-    engine = sa.create_engine(postgis_server_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        tables = conn.execute(sa.text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-            "AND tablename NOT IN ('spatial_ref_sys')"
-        )).scalars().all()
-        for table in tables:
-            conn.execute(sa.text(f'DROP TABLE IF EXISTS "{table}" CASCADE'))
-    engine.dispose()
+def postgis_url(postgis_server_url: str, _postgis_platform: list[object]) -> str:
+    """A PostGIS store URL whose platform tables are freshly migrated and empty and that holds no other
+    table (no layer, no positions) when this test starts."""
+    from tests.postgis_reset import reset
+
+    _postgis_platform[0] = reset(postgis_server_url, _postgis_platform[0])  # type: ignore[arg-type]
+    return postgis_server_url
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ from layers.stores.postgis.migrate import head_revision
 from layers.stores.postgis.store import normalize_url
 from layers.stores.postgis.tables import layer_table
 from tests.conftest import _admin_url
+from tests.postgis_reset import drop_everything
 
 pytestmark = pytest.mark.postgis
 
@@ -162,6 +163,7 @@ def test_alembic_head_applied_once_and_initialize_is_idempotent(store, stations,
 
 
 def test_workers_starting_together_on_an_empty_database_all_succeed(postgis_url):
+    drop_everything(postgis_url)  # not even the platform tables: every worker migrates at once
     errors: list[BaseException] = []
     stores = [PostgisStore(postgis_url) for _ in range(4)]
     start = threading.Barrier(len(stores))
