@@ -18,7 +18,8 @@ positions_app = typer.Typer(help="车辆动态位置 / vehicle positions", no_ar
 def load_samples(
     hours: int = typer.Option(24, min=1, max=24, help="装载最后几小时的位置（报警和线索总按全天判定）/ load the "
                                                       "last N hours of positions (alerts and clues cover the day)"),
-    as_of: str = typer.Option(None, help="示例数据基准日 YYYY-MM-DD / reference day (default today)"),
+    as_of: str = typer.Option(None, help="示例数据基准日 YYYY-MM-DD（默认：最近已过的北京时间 8 时）/ "
+                                          "reference day (default: the last 08:00 China time that has passed)"),
     replace: bool = typer.Option(False, help="先删除当天已装载的位置、报警和线索 / reload the day"),
 ) -> None:
     """装载道路运输示例数据 / Load the road-transport samples: zones, stations, 1,000 dangerous-goods vehicles,

@@ -47,8 +47,9 @@ def generate(
 
 
 def load_samples(replace: bool = typer.Option(False, help="清空后重新装载 / reload layers that already hold data"),
-                 as_of: str = typer.Option(None, help="示例数据基准日 YYYY-MM-DD / reference day of the samples "
-                                                     "(default today)"),
+                 as_of: str = typer.Option(None, help="示例数据基准日 YYYY-MM-DD（默认：最近已过的北京时间 8 时）/ "
+                                                     "reference day of the samples (default: the last 08:00 "
+                                                     "China time that has passed)"),
                  domains: str = typer.Option(None, help="只装载这些领域（逗号分隔，如 base）及其依赖 / only these "
                                                         "domains (comma-separated, e.g. base) and what they "
                                                         "depend on; without it every domain and the pilot chart"),
