@@ -36,8 +36,9 @@ def load_samples(
         elapsed = (datetime.now(UTC) - started).total_seconds()
         typer.echo(f"[{elapsed:6.1f} s] {what}: {done:,}/{total:,}")
 
+    epoch = sample_epoch(as_of)  # a bad --as-of stops here, before the store is opened
     with open_registry() as registry:
-        context = SampleContext(registry=registry, now=sample_epoch(as_of), progress=progress, replace=replace)
+        context = SampleContext(registry=registry, now=epoch, progress=progress, replace=replace)
         base = domain("base")
         run_base(SampleContext(registry=registry, now=context.now, progress=progress), [base])
         register_domain_layers(registry, [domain("road_transport")])

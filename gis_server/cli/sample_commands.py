@@ -23,7 +23,11 @@ def sample_epoch(as_of: str | None, now: datetime | None = None) -> datetime:
     load between midnight and 08:00 takes the day before, so no sample lies in the future). Same day,
     same samples."""
     if as_of:
-        day = date.fromisoformat(as_of)
+        try:
+            day = date.fromisoformat(as_of)
+        except ValueError:
+            raise typer.BadParameter(f"须为日期 YYYY-MM-DD / must be a date YYYY-MM-DD: {as_of!r}",
+                                     param_hint="--as-of") from None
     else:
         local = (now or datetime.now(UTC)).astimezone(CST)
         day = local.date() if local.hour >= SAMPLE_HOUR else local.date() - timedelta(days=1)
@@ -69,8 +73,9 @@ def load_samples(replace: bool = typer.Option(False, help="清空后重新装载
     chosen = discover_domains()
     if domains is not None:
         chosen = with_dependencies(chosen, domains)
+    epoch = sample_epoch(as_of)  # a bad --as-of stops here, before the store is opened
     with open_registry() as registry:
-        context = SampleContext(registry=registry, now=sample_epoch(as_of), progress=progress, replace=replace)
+        context = SampleContext(registry=registry, now=epoch, progress=progress, replace=replace)
         try:
             run(context, chosen)
         except SampleLoadError as exc:
