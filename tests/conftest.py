@@ -75,20 +75,20 @@ def postgis_server_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def _postgis_platform(postgis_server_url: str) -> Iterator[list[object]]:
-    """What a fresh migration leaves in the session database (tests/postgis_reset.py), kept current."""
+def _postgis_platform(postgis_server_url: str) -> object:
+    """What a fresh migration leaves in the session database (tests/postgis_reset.py)."""
     from tests.postgis_reset import migrate
 
-    yield [migrate(postgis_server_url)]
+    return migrate(postgis_server_url)
 
 
 @pytest.fixture
-def postgis_url(postgis_server_url: str, _postgis_platform: list[object]) -> str:
+def postgis_url(postgis_server_url: str, _postgis_platform: object) -> str:
     """A PostGIS store URL whose platform tables are freshly migrated and empty and that holds no other
     table (no layer, no positions) when this test starts."""
     from tests.postgis_reset import reset
 
-    _postgis_platform[0] = reset(postgis_server_url, _postgis_platform[0])  # type: ignore[arg-type]
+    reset(postgis_server_url, _postgis_platform)  # type: ignore[arg-type]
     return postgis_server_url
 
 

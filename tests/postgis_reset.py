@@ -62,9 +62,9 @@ def migrate(url: str) -> Platform:
     return Platform(tables, {table: rows for table, rows in seeded.items() if rows})
 
 
-def reset(url: str, platform: Platform) -> Platform:
-    """Empty the platform tables and drop the rest (one transaction); migrate afresh when the platform
-    is not intact."""
+def reset(url: str, platform: Platform) -> None:
+    """Empty the platform tables and drop the rest (one transaction); migrate afresh (to the same
+    platform) when it is not intact."""
     engine = sa.create_engine(url)
     try:
         with engine.begin() as conn:
@@ -75,7 +75,8 @@ def reset(url: str, platform: Platform) -> Platform:
                 _empty(conn, platform, tables - platform.tables)
     finally:
         engine.dispose()
-    return platform if intact else migrate(url)
+    if not intact:
+        migrate(url)
 
 
 def _empty(conn: sa.Connection, platform: Platform, others: set[str]) -> None:
